@@ -1,0 +1,86 @@
+"""One typed Settings object for the whole service; secrets come only from the environment."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEMO_WEBHOOK_TOKEN = "demo-webhook-token"
+DEMO_CHANNEL_ID = "3f9c1a22-7d54-4b8e-a1c0-5e6f7a8b9c0d"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="NOOR_", env_file=".env", extra="ignore")
+
+    # Service
+    host: str = "127.0.0.1"
+    port: int = 8000
+    public_url: str | None = Field(
+        default=None, description="Base URL customers and providers reach us at; defaults to http://host:port"
+    )
+    data_dir: Path = Path(".data")
+    log_level: str = "INFO"
+    sandbox: bool = Field(default=True, description="Mount the fake external services under /sandbox/")
+    database_url: str | None = None
+
+    # Wazzup24
+    wazzup_webhook_token: SecretStr = SecretStr(DEMO_WEBHOOK_TOKEN)
+    wazzup_api_key: SecretStr = SecretStr("demo-wazzup-key")
+    wazzup_base_url: str | None = None
+    wazzup_channel_id: str = DEMO_CHANNEL_ID
+    wazzup_timeout_seconds: float = 10.0
+
+    # Dispatcher: one turn at a time per chat, bursts grouped
+    debounce_seconds: float = 1.5
+    debounce_cap_seconds: float = 6.0
+    workers: int = 4
+    poll_interval_seconds: float = 0.25
+
+    # Sender: retries with backoff on 429/5xx/timeouts
+    send_max_attempts: int = 8
+    send_backoff_seconds: float = 0.5
+    send_backoff_cap_seconds: float = 30.0
+
+    # LLM (OpenRouter, OpenAI-compatible); no key means the deterministic offline model
+    openrouter_api_key: SecretStr | None = None
+    openrouter_base_url: str = "https://openrouter.ai/api/v1"
+    openrouter_model: str = "deepseek/deepseek-v3.2"
+    openrouter_fallback_models: list[str] = ["openai/gpt-4o-mini"]
+    openrouter_timeout_seconds: float = 30.0
+
+    # Zoho (EU data centre); unset URLs point at the sandbox fakes
+    zoho_client_id: str = "demo-client-id"
+    zoho_client_secret: SecretStr = SecretStr("demo-client-secret")
+    zoho_inventory_refresh_token: SecretStr = SecretStr("demo-inventory-refresh-token")
+    zoho_crm_refresh_token: SecretStr = SecretStr("demo-crm-refresh-token")
+    zoho_organization_id: str = "20071234567"
+    zoho_accounts_url: str | None = None
+    zoho_inventory_url: str | None = None
+    zoho_crm_url: str | None = None
+
+    # Telegram (manager alerts)
+    telegram_bot_token: SecretStr = SecretStr("demo-telegram-token")
+    telegram_base_url: str | None = None
+
+    @property
+    def base_url(self) -> str:
+        return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
+
+    def sandbox_url(self, path: str) -> str:
+        return f"{self.base_url}/sandbox/{path.lstrip('/')}"
+
+    @property
+    def wazzup_api_url(self) -> str:
+        return self.wazzup_base_url or self.sandbox_url("wazzup/v3")
+
+    @property
+    def offline_model(self) -> bool:
+        return self.openrouter_api_key is None
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

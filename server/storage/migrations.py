@@ -1,0 +1,54 @@
+"""Versioned schema migrations: numbered SQL files applied once each, in order, under an advisory lock."""
+
+from __future__ import annotations
+
+import logging
+from importlib import resources
+from typing import Any
+
+from psycopg_pool import AsyncConnectionPool
+
+log = logging.getLogger(__name__)
+
+# Any constant works; it only has to be the same in every process that migrates this database.
+MIGRATION_LOCK_KEY = 7_130_001
+
+
+def migration_files() -> list[tuple[int, str, str]]:
+    folder = resources.files("server.storage") / "migrations"
+    found = []
+    for entry in folder.iterdir():
+        if entry.name.endswith(".sql"):
+            version = int(entry.name.split("_", 1)[0])
+            found.append((version, entry.name, entry.read_text(encoding="utf-8")))
+    found.sort()
+    versions = [v for v, _, _ in found]
+    if len(versions) != len(set(versions)):
+        raise RuntimeError(f"two migrations share a version number: {versions}")
+    return found
+
+
+async def apply_migrations(pool: AsyncConnectionPool[Any]) -> list[str]:
+    applied: list[str] = []
+    async with pool.connection() as conn:
+        await conn.execute("SELECT pg_advisory_lock(%s)", (MIGRATION_LOCK_KEY,))
+        try:
+            await conn.execute(
+                "CREATE TABLE IF NOT EXISTS schema_migrations ("
+                " version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())"
+            )
+            rows = await (await conn.execute("SELECT version FROM schema_migrations")).fetchall()
+            done = {row["version"] for row in rows}
+            for version, name, text in migration_files():
+                if version in done:
+                    continue
+                async with conn.transaction():
+                    await conn.execute(text)  # type: ignore[arg-type]
+                    await conn.execute(
+                        "INSERT INTO schema_migrations (version, name) VALUES (%s, %s)", (version, name)
+                    )
+                applied.append(name)
+                log.info("applied migration %s", name)
+        finally:
+            await conn.execute("SELECT pg_advisory_unlock(%s)", (MIGRATION_LOCK_KEY,))
+    return applied
