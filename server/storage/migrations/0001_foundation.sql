@@ -10,6 +10,7 @@ CREATE TABLE conversations (
     mode_reason     text,
     mode_changed_at timestamptz,
     language        text,
+    next_turn_at    timestamptz,
     customer_name   text,
     created_at      timestamptz NOT NULL DEFAULT now(),
     updated_at      timestamptz NOT NULL DEFAULT now(),

@@ -1,0 +1,328 @@
+"""A faithful fake of Wazzup24 API v3 (contracts.md §1), mounted at /sandbox/wazzup in demo mode.
+
+It accepts sends like the real one (201 + messageId, text XOR contentUri, crmMessageId duplicates
+rejected, 500 requests / 5 s then 429), posts echoes and statuses back to the registered webhook,
+verifies a webhook with the `{"test": true}` ping, and simulates customers and the manager's phone.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import uuid
+from collections import deque
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+import httpx
+from fastapi import FastAPI, Request, Response
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+
+log = logging.getLogger(__name__)
+
+MAX_TEXT = 10_000
+Fault = Literal["429", "500", "timeout", "500_after_send"]
+
+
+def _now_iso() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _error(status: int, code: str, description: str, **extra: Any) -> JSONResponse:
+    return JSONResponse({"error": code, "description": description, **extra}, status_code=status)
+
+
+@dataclass
+class SentMessage:
+    """What the bot sent, in Wazzup's request shape plus the messageId assigned."""
+
+    request: dict[str, Any]
+    message_id: str
+    received_at: str
+
+    def view(self) -> dict[str, Any]:
+        return {**self.request, "messageId": self.message_id, "receivedAt": self.received_at}
+
+
+@dataclass
+class FakeWazzupState:
+    webhooks_uri: str | None = None
+    subscriptions: dict[str, Any] = field(default_factory=dict)
+    sent: list[SentMessage] = field(default_factory=list)
+    crm_ids: dict[str, float] = field(default_factory=dict)
+    faults: deque[Fault] = field(default_factory=deque)
+    request_times: deque[float] = field(default_factory=deque)
+    inbound: list[dict[str, Any]] = field(default_factory=list)
+
+
+class InboundRequest(BaseModel):
+    """A customer writing on WhatsApp (used by the phone page and by tests)."""
+
+    chat_id: str = Field(alias="chatId", pattern=r"^\d{6,15}$")
+    text: str | None = None
+    type: str = "text"
+    content_uri: str | None = Field(default=None, alias="contentUri")
+    name: str | None = None
+    message_id: str | None = Field(default=None, alias="messageId")
+
+
+class OperatorRequest(BaseModel):
+    """A manager typing on the business phone: reaches us as an echo that is not ours."""
+
+    chat_id: str = Field(alias="chatId", pattern=r"^\d{6,15}$")
+    text: str
+
+
+class FaultRequest(BaseModel):
+    faults: list[Fault]
+
+
+class FakeWazzup:
+    def __init__(
+        self,
+        *,
+        api_key: str,
+        channel_id: str,
+        webhooks_uri: str | None = None,
+        rate_limit: int = 500,
+        rate_window_seconds: float = 5.0,
+        crm_id_window_seconds: float | None = 60.0,
+        echo_delay_seconds: float = 0.05,
+        timeout_fault_seconds: float = 15.0,
+    ) -> None:
+        self.api_key = api_key
+        self.channel_id = channel_id
+        self.state = FakeWazzupState(webhooks_uri=webhooks_uri)
+        self.rate_limit = rate_limit
+        self.rate_window = rate_window_seconds
+        self.crm_id_window = crm_id_window_seconds
+        self.echo_delay = echo_delay_seconds
+        self.timeout_fault_seconds = timeout_fault_seconds
+        self._tasks: set[asyncio.Task[None]] = set()
+        self.app = self._build_app()
+
+    # --- what tests and people can look at -------------------------------------------------------
+
+    def sent_to(self, chat_id: str | None = None) -> list[dict[str, Any]]:
+        return [m.view() for m in self.state.sent if chat_id is None or m.request.get("chatId") == chat_id]
+
+    def inject_faults(self, *faults: Fault) -> None:
+        self.state.faults.extend(faults)
+
+    # --- the webhook side: what Wazzup posts to us -----------------------------------------------
+
+    def inbound_payload(self, request: InboundRequest) -> dict[str, Any]:
+        item: dict[str, Any] = {
+            "messageId": request.message_id or str(uuid.uuid4()),
+            "dateTime": _now_iso(),
+            "channelId": self.channel_id,
+            "chatType": "whatsapp",
+            "chatId": request.chat_id,
+            "type": request.type,
+            "isEcho": False,
+            "status": "inbound",
+            "contact": {"name": request.name or request.chat_id, "phone": request.chat_id},
+        }
+        if request.text is not None:
+            item["text"] = request.text
+        if request.content_uri is not None:
+            item["contentUri"] = request.content_uri
+        return {"messages": [item]}
+
+    async def post_webhook(self, body: dict[str, Any]) -> int | None:
+        uri = self.state.webhooks_uri
+        if not uri:
+            log.warning("fake wazzup: no webhook registered; dropping %s", list(body))
+            return None
+        try:
+            async with httpx.AsyncClient(timeout=30) as http:
+                response = await http.post(uri, json=body)
+            return response.status_code
+        except httpx.HTTPError as exc:
+            log.warning("fake wazzup: webhook POST failed: %s", exc)
+            return None
+
+    def _later(self, delay: float, body: dict[str, Any]) -> None:
+        async def run() -> None:
+            await asyncio.sleep(delay)
+            await self.post_webhook(body)
+
+        task = asyncio.get_running_loop().create_task(run())
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    def _echo_and_statuses(self, sent: SentMessage) -> None:
+        request = sent.request
+        echo = {
+            "messageId": sent.message_id,
+            "dateTime": _now_iso(),
+            "channelId": request["channelId"],
+            "chatType": request.get("chatType", "whatsapp"),
+            "chatId": request["chatId"],
+            "type": "document" if request.get("contentUri") else "text",
+            "isEcho": True,
+            "status": "sent",
+            **({"text": request["text"]} if "text" in request else {"contentUri": request["contentUri"]}),
+        }
+        self._later(self.echo_delay, {"messages": [echo]})
+        delivered = {"messageId": sent.message_id, "timestamp": _now_iso(), "status": "delivered"}
+        self._later(self.echo_delay * 2, {"statuses": [delivered]})
+
+    # --- the API ----------------------------------------------------------------------------------
+
+    def _authorised(self, request: Request) -> bool:
+        return request.headers.get("authorization") == f"Bearer {self.api_key}"
+
+    def _rate_limited(self) -> bool:
+        now = time.monotonic()
+        times = self.state.request_times
+        while times and now - times[0] >= self.rate_window:
+            times.popleft()
+        if len(times) >= self.rate_limit:
+            return True
+        times.append(now)
+        return False
+
+    def _repeated(self, crm_id: str) -> bool:
+        seen = self.state.crm_ids.get(crm_id)
+        if seen is None:
+            return False
+        return self.crm_id_window is None or time.monotonic() - seen < self.crm_id_window
+
+    async def _send(self, request: Request) -> Response:
+        if not self._authorised(request):
+            return Response(status_code=401)
+        if self._rate_limited():
+            return Response(status_code=429)
+        fault = self.state.faults.popleft() if self.state.faults else None
+        if fault == "429":
+            return Response(status_code=429)
+        if fault == "500":
+            return _error(500, "INTERNAL_ERROR", "Internal server error")
+        try:
+            body = await request.json()
+        except ValueError:
+            return _error(400, "INVALID_MESSAGE_DATA", "Body is not JSON")
+        if not isinstance(body, dict):
+            return _error(400, "INVALID_MESSAGE_DATA", "Body must be an object")
+        problem = self._validate(body)
+        if problem is not None:
+            return problem
+        crm_id = body.get("crmMessageId")
+        if crm_id and self._repeated(str(crm_id)):
+            return _error(400, "repeatedCrmMessageId", "You have already sent message with the same crmMessageId")
+        sent = SentMessage(request=body, message_id=str(uuid.uuid4()), received_at=_now_iso())
+        self.state.sent.append(sent)
+        if crm_id:
+            self.state.crm_ids[str(crm_id)] = time.monotonic()
+        self._echo_and_statuses(sent)
+        if fault == "500_after_send":
+            return _error(500, "INTERNAL_ERROR", "Internal server error")
+        if fault == "timeout":  # accepted and sent, but the answer comes too late for the caller
+            await asyncio.sleep(self.timeout_fault_seconds)
+        return JSONResponse({"messageId": sent.message_id, "chatId": body["chatId"]}, status_code=201)
+
+    def _validate(self, body: dict[str, Any]) -> JSONResponse | None:
+        for name in ("channelId", "chatType", "chatId"):
+            if not body.get(name):
+                return _error(400, "INVALID_MESSAGE_DATA", f"{name} is required", data={"fields": [name]})
+        if body["channelId"] != self.channel_id:
+            return _error(400, "CHANNEL_NOT_FOUND", "Channel not found")
+        if body["chatType"] == "whatsapp" and not str(body["chatId"]).isdigit():
+            return _error(400, "INVALID_MESSAGE_DATA", "chatId must be digits", data={"fields": ["chatId"]})
+        has_text, has_content = bool(body.get("text")), bool(body.get("contentUri"))
+        if has_text == has_content:
+            return _error(400, "INVALID_MESSAGE_DATA", "Send either text or contentUri")
+        if has_text and len(str(body["text"])) > MAX_TEXT:
+            return _error(400, "TOO_LONG_TEXT", f"Text is longer than {MAX_TEXT} characters")
+        return None
+
+    async def _set_webhooks(self, request: Request) -> Response:
+        if not self._authorised(request):
+            return Response(status_code=401)
+        body = await request.json()
+        uri = body.get("webhooksUri") if isinstance(body, dict) else None
+        if not isinstance(uri, str) or not uri.startswith(("http://", "https://")) or len(uri) > 200:
+            return _error(400, "uriNotValid", "webhooksUri is not valid")
+        try:
+            async with httpx.AsyncClient(timeout=30) as http:
+                ping = await http.post(uri, json={"test": True})
+        except httpx.HTTPError:
+            return _error(400, "testPostNotPassed", "Webhooks request not valid. Response status must be 200")
+        if ping.status_code != 200:
+            return _error(400, "testPostNotPassed", "Webhooks request not valid. Response status must be 200")
+        self.state.webhooks_uri = uri
+        self.state.subscriptions = dict(body.get("subscriptions") or {})
+        return JSONResponse({"ok": True})
+
+    def _build_app(self) -> FastAPI:
+        app = FastAPI(title="Fake Wazzup24 API v3", docs_url=None, redoc_url=None, openapi_url=None)
+
+        @app.post("/v3/message")
+        async def send_message(request: Request) -> Response:
+            return await self._send(request)
+
+        @app.patch("/v3/webhooks")
+        async def set_webhooks(request: Request) -> Response:
+            return await self._set_webhooks(request)
+
+        @app.get("/v3/webhooks")
+        async def get_webhooks(request: Request) -> Response:
+            if not self._authorised(request):
+                return Response(status_code=401)
+            return JSONResponse({"webhooksUri": self.state.webhooks_uri, "subscriptions": self.state.subscriptions})
+
+        @app.get("/v3/channels")
+        async def channels(request: Request) -> Response:
+            if not self._authorised(request):
+                return Response(status_code=401)
+            return JSONResponse(
+                [
+                    {
+                        "channelId": self.channel_id,
+                        "transport": "whatsapp",
+                        "plainId": "97145550000",
+                        "state": "active",
+                        "name": "Treejar demo",
+                    }
+                ]
+            )
+
+        @app.get("/sent")
+        async def sent(chatId: str | None = None) -> list[dict[str, Any]]:
+            return self.sent_to(chatId)
+
+        @app.post("/_control/inbound")
+        async def inbound(request: InboundRequest) -> dict[str, Any]:
+            payload = self.inbound_payload(request)
+            self.state.inbound.append(payload)
+            status = await self.post_webhook(payload)
+            return {"delivered": status == 200, "webhookStatus": status, "payload": payload}
+
+        @app.post("/_control/operator")
+        async def operator(request: OperatorRequest) -> dict[str, Any]:
+            item = {
+                "messageId": str(uuid.uuid4()),
+                "dateTime": _now_iso(),
+                "channelId": self.channel_id,
+                "chatType": "whatsapp",
+                "chatId": request.chat_id,
+                "type": "text",
+                "text": request.text,
+                "isEcho": True,
+                "sentFromApp": True,
+                "authorName": "Phone",
+                "status": "sent",
+            }
+            status = await self.post_webhook({"messages": [item]})
+            return {"delivered": status == 200, "payload": item}
+
+        @app.post("/_control/faults")
+        async def faults(request: FaultRequest) -> dict[str, Any]:
+            self.inject_faults(*request.faults)
+            return {"pending": list(self.state.faults)}
+
+        return app

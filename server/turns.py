@@ -1,0 +1,209 @@
+"""One turn of one conversation: pending customer messages in, reply parts out, committed atomically.
+
+A turn has a stable id derived from its first message. If a worker dies mid-turn, the next worker
+resumes the same turn: the checkpoint holds what the graph already did, and the outbox insert, the
+transcript and the "answered" marks commit together, so nothing is lost and nothing is sent twice.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any, Protocol, cast
+
+from langchain_core.runnables import RunnableConfig
+from langgraph.graph.state import CompiledStateGraph
+from psycopg import AsyncConnection
+
+from agent.context import Context
+from agent.language import Language
+from agent.model import ReplyBrief
+from agent.offline import OfflineModel
+from agent.state import InboundItem, TurnInput, TurnOutput
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class PendingTurn:
+    turn_id: str
+    attempts: int
+    conversation_id: int
+    thread_id: str
+    customer_name: str | None
+    language: Language | None
+    inbound_ids: list[int]
+    inbound: list[InboundItem]
+
+
+class TurnRunner(Protocol):
+    async def __call__(self, turn: PendingTurn) -> TurnOutput: ...
+
+
+class GraphTurnRunner:
+    """Runs a turn through the checkpointed sales graph, resuming a turn the checkpoint already holds."""
+
+    def __init__(self, graph: CompiledStateGraph[Any, Any, Any, Any], context: Context) -> None:
+        self.graph = graph
+        self.context = context
+
+    async def __call__(self, turn: PendingTurn) -> TurnOutput:
+        config: RunnableConfig = {"configurable": {"thread_id": turn.thread_id}}
+        snapshot = await self.graph.aget_state(config)
+        if snapshot.values.get("turn_id") == turn.turn_id:
+            if not snapshot.next:
+                log.info("turn %s already completed in the checkpoint; reusing its reply", turn.turn_id)
+                return cast(TurnOutput, {k: snapshot.values[k] for k in TurnOutput.__annotations__})
+            log.info("resuming turn %s at %s", turn.turn_id, snapshot.next)
+            result = await self.graph.ainvoke(None, config, context=self.context)
+        else:
+            payload: TurnInput = {
+                "turn_id": turn.turn_id,
+                "inbound": turn.inbound,
+                "customer_name": turn.customer_name,
+            }
+            result = await self.graph.ainvoke(payload, config, context=self.context)
+        return cast(TurnOutput, result)
+
+
+async def apology(turn: PendingTurn) -> TurnOutput:
+    """What the customer gets when a turn keeps failing: honest, in their language, from templates."""
+    language: Language = turn.language or "en"
+    reply = await OfflineModel().write(
+        ReplyBrief(language=language, situation="technical_issue", customer_name=turn.customer_name), []
+    )
+    return {
+        "turn_id": turn.turn_id,
+        "language": language,
+        "reply_parts": [{"kind": "text", "text": reply.text, "content_uri": None}],
+        "reply_meta": {
+            "model": reply.model,
+            "prompt_version": reply.prompt_version,
+            "prompt_tokens": 0,
+            "completion_tokens": 0,
+            "cost": 0.0,
+        },
+    }
+
+
+async def open_turn(conn: AsyncConnection[Any], conversation: dict[str, Any]) -> PendingTurn | None:
+    """The unfinished turn of this conversation if a worker died in it, else a new one over what is pending."""
+    conversation_id = conversation["id"]
+    cursor = await conn.execute(
+        "UPDATE turns SET attempts = attempts + 1 WHERE id = ("
+        " SELECT id FROM turns WHERE conversation_id = %s AND finished_at IS NULL ORDER BY started_at LIMIT 1)"
+        " RETURNING id, inbound_ids, attempts",
+        (conversation_id,),
+    )
+    row = await cursor.fetchone()
+    if row is None:
+        pending = await (
+            await conn.execute(
+                "SELECT id FROM messages WHERE conversation_id = %s AND status = 'pending' ORDER BY id",
+                (conversation_id,),
+            )
+        ).fetchall()
+        if not pending:
+            return None
+        ids = [r["id"] for r in pending]
+        row = await (
+            await conn.execute(
+                "INSERT INTO turns (id, conversation_id, inbound_ids) VALUES (%s, %s, %s)"
+                " RETURNING id, inbound_ids, attempts",
+                (f"{conversation_id}-{ids[0]}", conversation_id, ids),
+            )
+        ).fetchone()
+        assert row is not None
+    items = await (
+        await conn.execute(
+            "SELECT id, provider_message_id, kind, text, content_uri FROM messages WHERE id = ANY(%s) ORDER BY id",
+            (row["inbound_ids"],),
+        )
+    ).fetchall()
+    return PendingTurn(
+        turn_id=row["id"],
+        attempts=row["attempts"],
+        conversation_id=conversation_id,
+        thread_id=conversation["thread_id"],
+        customer_name=conversation["customer_name"],
+        language=conversation["language"],
+        inbound_ids=list(row["inbound_ids"]),
+        inbound=[
+            {
+                "message_id": str(i["provider_message_id"] or i["id"]),
+                "kind": i["kind"],
+                "text": i["text"],
+                "content_uri": i["content_uri"],
+            }
+            for i in items
+        ],
+    )
+
+
+async def complete_turn(conn: AsyncConnection[Any], turn: PendingTurn, output: TurnOutput) -> bool:
+    """Queue the reply and mark the inbound answered, in one transaction. False when a person took the
+    thread meanwhile: then nothing is sent."""
+    async with conn.transaction():
+        mode = await (
+            await conn.execute("SELECT mode FROM conversations WHERE id = %s FOR UPDATE", (turn.conversation_id,))
+        ).fetchone()
+        bot_mode = mode is not None and mode["mode"] == "bot"
+        if bot_mode:
+            meta = output["reply_meta"]
+            for number, part in enumerate(output["reply_parts"], start=1):
+                outbox_id = f"{turn.turn_id}-{number}"
+                await conn.execute(
+                    "INSERT INTO outbox (id, conversation_id, turn_id, kind, text, content_uri)"
+                    " VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (id) DO NOTHING",
+                    (
+                        outbox_id,
+                        turn.conversation_id,
+                        turn.turn_id,
+                        part["kind"],
+                        part["text"],
+                        part["content_uri"],
+                    ),
+                )
+                first = number == 1
+                await conn.execute(
+                    """
+                    INSERT INTO messages (conversation_id, direction, author, kind, text, content_uri, status,
+                        turn_id, outbox_id, model, prompt_version, prompt_tokens, completion_tokens, cost)
+                    VALUES (%s, 'out', 'bot', %s, %s, %s, 'queued', %s, %s, %s, %s, %s, %s, %s)
+                    """,
+                    (
+                        turn.conversation_id,
+                        part["kind"],
+                        part["text"],
+                        part["content_uri"],
+                        turn.turn_id,
+                        outbox_id,
+                        meta["model"],
+                        meta["prompt_version"],
+                        meta["prompt_tokens"] if first else 0,
+                        meta["completion_tokens"] if first else 0,
+                        meta["cost"] if first else 0,
+                    ),
+                )
+            await conn.execute(
+                "UPDATE conversations SET language = %s, next_turn_at = NULL, updated_at = now() WHERE id = %s",
+                (output["language"], turn.conversation_id),
+            )
+        await conn.execute(
+            "UPDATE messages SET status = CASE WHEN status = 'pending' THEN %s ELSE status END, turn_id = %s"
+            " WHERE id = ANY(%s)",
+            ("answered" if bot_mode else "held", turn.turn_id, turn.inbound_ids),
+        )
+        await conn.execute(
+            "UPDATE turns SET finished_at = now(), error = %s WHERE id = %s",
+            (None if bot_mode else "a person took the thread during the turn", turn.turn_id),
+        )
+    return bot_mode
+
+
+async def fail_turn(conn: AsyncConnection[Any], turn: PendingTurn, error: str, retry_in_seconds: float) -> None:
+    await conn.execute("UPDATE turns SET error = %s WHERE id = %s", (error[:2000], turn.turn_id))
+    await conn.execute(
+        "UPDATE conversations SET next_turn_at = now() + make_interval(secs => %s) WHERE id = %s",
+        (retry_in_seconds, turn.conversation_id),
+    )
