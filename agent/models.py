@@ -87,8 +87,9 @@ def make_model() -> SalesModel:
     from server.settings import get_settings
 
     settings = get_settings()
+    offline = OfflineModel(latency_seconds=settings.offline_latency_seconds)
     if settings.openrouter_api_key is None:
-        return OfflineModel()
+        return offline
     from langchain_openai import ChatOpenAI
 
     chat = ChatOpenAI(
@@ -100,4 +101,4 @@ def make_model() -> SalesModel:
         extra_body={"models": [settings.openrouter_model, *settings.openrouter_fallback_models]},
         default_headers={"HTTP-Referer": settings.base_url, "X-OpenRouter-Title": "Noor (Treejar)"},
     )
-    return FallbackModel(ChatSalesModel(chat, settings.openrouter_model), OfflineModel())
+    return FallbackModel(ChatSalesModel(chat, settings.openrouter_model), offline)

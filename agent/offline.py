@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import Sequence
 
@@ -45,10 +46,15 @@ def classify(text: str) -> Intent:
 class OfflineModel:
     name = "offline"
 
+    def __init__(self, latency_seconds: float = 0.0) -> None:
+        self.latency_seconds = latency_seconds
+
     async def understand(self, messages: Sequence[AnyMessage], language: Language) -> Understanding:
         return Understanding(intent=classify(latest_customer_text(messages)))
 
     async def write(self, brief: ReplyBrief, messages: Sequence[AnyMessage]) -> Reply:
+        if self.latency_seconds:
+            await asyncio.sleep(self.latency_seconds)
         templates, version = load_templates(brief.language)
         template = str(templates.get(brief.situation) or templates["fallback"])
         name_part = f", {brief.customer_name}" if brief.customer_name else ""

@@ -78,6 +78,7 @@ class OperatorRequest(BaseModel):
 
 class FaultRequest(BaseModel):
     faults: list[Fault]
+    stall_seconds: float | None = Field(default=None, gt=0, le=60, description="how long a 'timeout' stalls")
 
 
 class FakeWazzup:
@@ -323,6 +324,8 @@ class FakeWazzup:
         @app.post("/_control/faults")
         async def faults(request: FaultRequest) -> dict[str, Any]:
             self.inject_faults(*request.faults)
+            if request.stall_seconds is not None:
+                self.timeout_fault_seconds = request.stall_seconds
             return {"pending": list(self.state.faults)}
 
         return app

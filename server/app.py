@@ -91,10 +91,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(webhooks.router)
     app.include_router(health.router)
     if settings.sandbox:
-        create_sandbox(
+        app.state.sandbox = create_sandbox(
             base_url=settings.base_url,
             webhook_token=settings.wazzup_webhook_token.get_secret_value(),
             wazzup_api_key=settings.wazzup_api_key.get_secret_value(),
             channel_id=settings.wazzup_channel_id,
-        ).mount(app)
+        )
+        app.state.sandbox.mount(app)
     return app

@@ -50,6 +50,9 @@ class Settings(BaseSettings):
     openrouter_model: str = "deepseek/deepseek-v3.2"
     openrouter_fallback_models: list[str] = ["openai/gpt-4o-mini"]
     openrouter_timeout_seconds: float = 30.0
+    offline_latency_seconds: float = Field(
+        default=0.0, ge=0, description="Simulated thinking time of the offline model (demos, crash drills)"
+    )
 
     # Zoho (EU data centre); unset URLs point at the sandbox fakes
     zoho_client_id: str = "demo-client-id"
