@@ -72,12 +72,13 @@ class NoorClient:
         return sent
 
     async def wait_for_replies(self, chat_id: str, count: int = 1, timeout: float = 15.0) -> list[dict[str, Any]]:
+        """What the bot sent to this chat, once there are `count` messages or the time is up."""
         deadline = time.monotonic() + timeout
-        while True:
-            replies = await self.sent(chat_id)
-            if len(replies) >= count or time.monotonic() > deadline:
-                return replies
+        replies = await self.sent(chat_id)
+        while len(replies) < count and time.monotonic() < deadline:
             await asyncio.sleep(0.05)
+            replies = await self.sent(chat_id)
+        return replies
 
     async def settle(self, chat_id: str, seconds: float = 1.5) -> list[dict[str, Any]]:
         """Wait a little longer to catch a duplicate that would arrive late."""
