@@ -1,0 +1,1 @@
+"""Chat model factories (OpenRouter through langchain-openai)."""
