@@ -1,0 +1,92 @@
+"""Lexical matching as sparse vectors (BM25-like), stored next to the dense vectors in Qdrant.
+
+Documents: English and Arabic names, SKU (whole, compact and its parts), collection, brand,
+category, colour and material, after normalisation, plus character trigrams of longer words
+for typo tolerance. Term weights carry BM25's saturation and length normalisation on the
+document side; the index applies IDF (Qdrant's `Modifier.Idf`) at query time.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from tools.catalog.normalize import canonical_sku, compact_sku, tokenize
+from tools.catalog.vocabulary import STOPWORDS
+
+K1 = 1.2
+B = 0.75
+AVG_DOC_LEN = 28.0
+TRIGRAM_WEIGHT = 0.3
+
+
+@dataclass(frozen=True)
+class SparseVector:
+    indices: list[int]
+    values: list[float]
+
+    def __bool__(self) -> bool:
+        return bool(self.indices)
+
+
+def term_id(term: str) -> int:
+    """A stable 31-bit id for a term (so that no vocabulary has to be stored)."""
+    return zlib.crc32(term.encode("utf-8")) & 0x7FFFFFFF
+
+
+def _trigrams(token: str) -> list[str]:
+    if len(token) < 4 or token.isdigit():
+        return []
+    padded = f"^{token}$"
+    return ["3:" + padded[i : i + 3] for i in range(len(padded) - 2)]
+
+
+def terms_of(text: str) -> list[str]:
+    """Word terms of a text, stop-words removed, plus their trigram terms."""
+    words = [t for t in tokenize(text) if t not in STOPWORDS]
+    return words + [g for w in words for g in _trigrams(w)]
+
+
+def sku_terms(sku: str) -> list[str]:
+    """The compact SKU and its parts ("TC-NOVP-AA-BLK" → tcnovpaablk, tc, novp, aa, blk)."""
+    parts = [p.lower() for p in canonical_sku(sku).split("-") if p]
+    return [compact_sku(sku).lower(), *parts]
+
+
+def document_vector(fields: Iterable[tuple[str, float]], sku: str | None = None) -> SparseVector:
+    """Sparse BM25 document vector from (text, field weight) pairs and an optional SKU."""
+    tf: dict[str, float] = {}
+    length = 0
+    for text, weight in fields:
+        for term in terms_of(text):
+            w = weight * (TRIGRAM_WEIGHT if term.startswith("3:") else 1.0)
+            tf[term] = tf.get(term, 0.0) + w
+            if not term.startswith("3:"):
+                length += 1
+    if sku:
+        for term in sku_terms(sku):
+            tf[term] = tf.get(term, 0.0) + 1.0
+    norm = K1 * (1 - B + B * max(length, 1) / AVG_DOC_LEN)
+    weights: dict[int, float] = {}
+    for term, f in tf.items():
+        tid = term_id(term)
+        weights[tid] = weights.get(tid, 0.0) + f * (K1 + 1) / (f + norm)
+    indices = sorted(weights)
+    return SparseVector(indices, [round(weights[i], 5) for i in indices])
+
+
+def query_vector(terms: Iterable[str], extra: Iterable[str] = ()) -> SparseVector:
+    """Sparse query vector: each word term weight 1, its trigrams share TRIGRAM_WEIGHT; `extra` are
+    pre-normalised expansion words (e.g. "black" for "أسود")."""
+    weights: dict[int, float] = {}
+    words = [t for t in terms if t and t not in STOPWORDS]
+    for word in [*words, *extra]:
+        tid = term_id(word)
+        weights[tid] = max(weights.get(tid, 0.0), 1.0)
+        grams = _trigrams(word)
+        for g in grams:
+            gid = term_id(g)
+            weights[gid] = weights.get(gid, 0.0) + TRIGRAM_WEIGHT / max(len(grams), 1) * 3
+    indices = sorted(weights)
+    return SparseVector(indices, [round(weights[i], 5) for i in indices])

@@ -1,0 +1,425 @@
+"""Query understanding: a customer's message → typed filters plus the text left for ranking.
+
+Handles English, Arabic (MSA and Gulf), Russian and Arabizi: budgets ("under 800 AED",
+"أقل من ٨٠٠ درهم", "до 800 дирхам", "10 chairs, budget 8000"), colours, materials, sizes
+("desk 160 cm", "160x80", "1.6 м"), "in stock", categories and SKU mentions.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from tools.catalog import vocabulary as V
+from tools.catalog.normalize import (
+    arabizi_skeleton,
+    ascii_digits,
+    compact_sku,
+    fold_homoglyphs,
+    normalize_arabic,
+    normalize_text,
+    tokenize,
+)
+
+Language = Literal["en", "ar", "ru", "arabizi"]
+
+
+class SearchFilters(BaseModel):
+    """Hard constraints for catalog search. Empty lists / None mean "no constraint"."""
+
+    model_config = ConfigDict(frozen=True)
+
+    categories: list[str] = Field(default_factory=list)
+    colors: list[str] = Field(default_factory=list)
+    materials: list[str] = Field(default_factory=list)
+    min_price: float | None = Field(default=None, description="AED per unit, excl. VAT")
+    max_price: float | None = Field(default=None, description="AED per unit, excl. VAT")
+    budget_total: float | None = Field(default=None, description="Total budget in AED when a quantity was given")
+    quantity: int | None = None
+    min_width_cm: float | None = None
+    max_width_cm: float | None = None
+    in_stock_only: bool = False
+    skus: list[str] = Field(default_factory=list, description="Canonical SKUs the customer named")
+
+    def is_empty(self) -> bool:
+        return self == SearchFilters()
+
+    def merged(self, other: SearchFilters | None) -> SearchFilters:
+        """These filters with every field `other` sets explicitly taking precedence."""
+        if other is None:
+            return self
+        return self.model_copy(update=other.model_dump(exclude_unset=True))
+
+
+class ParsedQuery(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    text: str
+    language: Language
+    filters: SearchFilters
+    terms: list[str] = Field(description="Normalised content words not recognised as a filter")
+    lexical_terms: list[str] = Field(default_factory=list, description="All content words, for lexical ranking")
+    semantic_text: str = Field("", description="The query without prices and sizes, for the dense embedding")
+    concepts: list[str] = Field(default_factory=list, description="Vocabulary phrases recognised")
+    sku_candidates: list[str] = Field(default_factory=list, description="Compact SKU keys to look up")
+    cheap: bool = False
+
+
+# --- vocabulary compilation -----------------------------------------------------------------------
+
+Kind = Literal["category", "color", "material", "stock", "cheap"]
+
+
+@dataclass(frozen=True)
+class _Entry:
+    words: tuple[str, ...]  # each: "exact", "prefix*", "~skeleton"
+    kind: Kind
+    values: tuple[str, ...]
+    phrase: str
+
+
+def _compile_word(word: str) -> str:
+    if word.startswith("~"):
+        return word
+    star = word.endswith("*")
+    body = normalize_text(word[:-1] if star else word)
+    return body + ("*" if star else "")
+
+
+@cache
+def _entries() -> tuple[_Entry, ...]:
+    out: list[_Entry] = []
+
+    def add(spec: str, kind: Kind, values: tuple[str, ...]) -> None:
+        for alternative in spec.split("|"):
+            words = tuple(_compile_word(w) for w in alternative.split())
+            if words:
+                out.append(_Entry(words, kind, values, alternative))
+
+    for spec, values in V.CATEGORY_TERMS:
+        add(spec, "category", values)
+    for spec, values in V.COLOR_TERMS:
+        add(spec, "color", values)
+    for spec, values in V.MATERIAL_TERMS:
+        add(spec, "material", values)
+    for spec in V.IN_STOCK_TERMS:
+        add(spec, "stock", ())
+    add(V.CHEAP_WORDS, "cheap", ())
+    return tuple(out)
+
+
+@cache
+def _english_words() -> frozenset[str]:
+    return frozenset(w for e in _entries() for w in e.words if re.fullmatch(r"[a-z]{5,}", w))
+
+
+_AR_PREFIXES = ("وال", "بال", "لل", "ال", "و", "ب", "ل")
+_ARABIC = re.compile("[\u0600-\u06ff]")
+_LATIN_WORD = re.compile(r"[a-z0-9']+")
+
+
+def _variants(token: str) -> tuple[str, ...]:
+    if not _ARABIC.search(token):
+        return (token,)
+    out = [token]
+    for prefix in _AR_PREFIXES:
+        if token.startswith(prefix) and len(token) - len(prefix) >= 2:
+            out.append(token[len(prefix) :])
+    return tuple(out)
+
+
+def _word_matches(pattern: str, token: str) -> bool:
+    if pattern.startswith("~"):
+        return bool(_LATIN_WORD.fullmatch(token)) and arabizi_skeleton(token) == pattern[1:]
+    if pattern.endswith("*"):
+        stem = pattern[:-1]
+        return any(v.startswith(stem) for v in _variants(token))
+    return any(v == pattern for v in _variants(token))
+
+
+def _edit1(a: str, b: str) -> bool:
+    """Damerau-Levenshtein distance ≤ 1."""
+    if a == b:
+        return True
+    la, lb = len(a), len(b)
+    if abs(la - lb) > 1:
+        return False
+    if la == lb:
+        diff = [i for i in range(la) if a[i] != b[i]]
+        if len(diff) == 1:
+            return True
+        return len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]]
+    if la > lb:
+        a, b = b, a
+    i = 0
+    while i < len(a) and a[i] == b[i]:
+        i += 1
+    return a[i:] == b[i + 1 :]
+
+
+def _spell(token: str) -> str:
+    """Correct one typo in an English vocabulary word ("ergonmic" → "ergonomic")."""
+    if len(token) < 5 or not token.isalpha() or not token.isascii() or token in _english_words():
+        return token
+    if token in V.STOPWORDS:
+        return token
+    for word in sorted(_english_words()):
+        if _edit1(token, word):
+            return word
+    return token
+
+
+# --- numbers ------------------------------------------------------------------------------------
+
+_NUM = r"(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)\s*(k|الف|الاف|تыс\w*|тыс\w*|thousand)?"
+
+
+def _num(value: str, multiplier: str | None) -> float:
+    number = float(value.replace(",", ""))
+    if multiplier:
+        number *= 1000
+    return number
+
+
+@cache
+def _patterns() -> dict[str, re.Pattern[str]]:
+    cur = normalize_arabic(V.CURRENCY_PATTERN)
+    size = normalize_arabic(V.SIZE_UNITS)
+    metre = normalize_arabic(V.METRE_UNITS)
+    max_w = normalize_arabic(V.MAX_PRICE_WORDS)
+    min_w = normalize_arabic(V.MIN_PRICE_WORDS)
+    between = normalize_arabic(V.BETWEEN_WORDS)
+    and_w = normalize_arabic(V.AND_WORDS)
+    b = r"(?<![\w.])"
+    e = r"(?![\w])"
+    return {
+        "dims": re.compile(rf"{b}(\d{{2,3}})\s*x\s*(\d{{2,3}})(?:\s*x\s*\d{{2,3}})?(?:\s*{size})?{e}"),
+        "size_min": re.compile(
+            rf"(?:at least|min(?:imum)?|wider than|more than|over|from|от|не менее|минимум|اكثر من|على الاقل|من)\s*"
+            rf"(\d{{2,3}})\s*{size}{e}"
+        ),
+        "size_max": re.compile(
+            rf"(?:up to|max(?:imum)?|under|less than|narrower than|до|не более|максимум|اقل من|حتى|لا يتجاوز)\s*"
+            rf"(\d{{2,3}})\s*{size}{e}"
+        ),
+        "size": re.compile(rf"{b}(\d{{2,3}})\s*{size}{e}"),
+        "metre": re.compile(rf"{b}(\d(?:\.\d{{1,2}})?)\s*{metre}{e}"),
+        "range": re.compile(
+            rf"(?:{between}\s*)?{b}{_NUM}\s*(?:{cur})?\s*{and_w}\s*{_NUM}\s*(?:{cur}){e}"
+            rf"|{between}\s*{_NUM}\s*(?:{cur})?\s*{and_w}\s*{_NUM}(?:\s*{cur})?{e}"
+        ),
+        "max": re.compile(rf"{max_w}\s*:?\s*(?:{cur})?\s*{_NUM}(?:\s*(?:{cur}))?{e}"),
+        "min": re.compile(rf"{min_w}\s*(?:{cur})?\s*{_NUM}\s*(?:{cur}){e}"),
+        "min_words": re.compile(rf"(?:over|above|more than|at least|اكثر من|فوق|дороже|больше|более)\s*{_NUM}{e}"),
+        "bare": re.compile(rf"(?:{cur})\s*{_NUM}{e}|{b}{_NUM}\s*(?:{cur}){e}"),
+        "budget": re.compile(r"budget|total|ميزاني|اجمالي|الاجمالي|бюджет|всего|итого|в сумме|mizan"),
+    }
+
+
+def _first_number(groups: tuple[str | None, ...]) -> list[float]:
+    out: list[float] = []
+    i = 0
+    while i + 1 < len(groups) + 1 and i < len(groups):
+        value = groups[i]
+        if value is not None and re.fullmatch(r"[\d.,]+", value):
+            multiplier = groups[i + 1] if i + 1 < len(groups) else None
+            out.append(_num(value, multiplier))
+            i += 2
+        else:
+            i += 1
+    return out
+
+
+def _blank(text: str, span: tuple[int, int]) -> str:
+    return text[: span[0]] + " " * (span[1] - span[0]) + text[span[1] :]
+
+
+# --- parsing ------------------------------------------------------------------------------------
+
+
+def _language(raw: str, arabizi_hits: int) -> Language:
+    arabic = len(re.findall("[\u0600-\u06ff]", raw))
+    cyrillic = len(re.findall("[\u0400-\u04ff]", raw))
+    if arabic and arabic >= cyrillic:
+        return "ar"
+    if cyrillic:
+        return "ru"
+    if arabizi_hits or re.search(r"[a-z][2357][a-z]|\b[2357][a-z]", raw.lower()):
+        return "arabizi"
+    return "en"
+
+
+def _sku_candidates(raw: str) -> list[str]:
+    tokens = [fold_homoglyphs(t) for t in ascii_digits(raw).split()]
+    parts = [re.sub(r"[^0-9A-Za-z-]", "", t) for t in tokens]
+    out: list[str] = []
+    for i in range(len(parts)):
+        for j in range(i + 1, min(i + 6, len(parts)) + 1):
+            window = parts[i:j]
+            if not all(window):
+                break
+            key = compact_sku("".join(window))
+            if 5 <= len(key) <= 24 and key not in out:
+                out.append(key)
+    return out
+
+
+def _combine(current: set[str] | None, new: set[str]) -> set[str]:
+    if current is None:
+        return set(new)
+    both = current & new
+    return both if both else current | new
+
+
+def parse_query(text: str) -> ParsedQuery:
+    """Understand a customer's product query (any of EN / AR / RU / Arabizi)."""
+    raw = text.strip()
+    norm = normalize_text(raw)
+    work = norm
+    pats = _patterns()
+    min_price: float | None = None
+    max_price: float | None = None
+    min_width: float | None = None
+    max_width: float | None = None
+
+    # sizes first, so that "до 160 см" is a width and not a price
+    for key in ("dims", "size_min", "size_max", "size", "metre"):
+        for size_match in list(pats[key].finditer(work)):
+            value = float(size_match.group(1))
+            if key == "metre":
+                if not 0.5 <= value <= 6:
+                    continue
+                value *= 100
+            if key == "size_min":
+                min_width = value
+            elif key == "size_max":
+                max_width = value
+            else:
+                min_width, max_width = value - 5, value + 5
+            work = _blank(work, size_match.span())
+
+    m: re.Match[str] | None = pats["range"].search(work)
+    if m:
+        numbers = _first_number(m.groups())
+        if len(numbers) >= 2:
+            min_price, max_price = min(numbers[:2]), max(numbers[:2])
+            work = _blank(work, m.span())
+    if max_price is None:
+        m = pats["max"].search(work)
+        if m:
+            max_price = _first_number(m.groups())[0]
+            work = _blank(work, m.span())
+    if min_price is None:
+        m = pats["min"].search(work) or pats["min_words"].search(work)
+        if m:
+            min_price = _first_number(m.groups())[0]
+            work = _blank(work, m.span())
+    if max_price is None and min_price is None:
+        m = pats["bare"].search(work)
+        if m:
+            max_price = _first_number(m.groups())[0]
+            work = _blank(work, m.span())
+
+    # vocabulary pass over tokens
+    tokens = [_spell(t) for t in _TOKEN_RE.findall(work)]
+    categories: set[str] | None = None
+    colors: set[str] = set()
+    materials: set[str] = set()
+    in_stock = False
+    cheap = False
+    concepts: list[str] = []
+    consumed = [False] * len(tokens)
+    arabizi_hits = 0
+    category_positions: list[int] = []
+    entries = _entries()
+    i = 0
+    while i < len(tokens):
+        best: list[_Entry] = []
+        best_len = 0
+        for entry in entries:
+            n = len(entry.words)
+            if n < best_len or i + n > len(tokens):
+                continue
+            if all(_word_matches(p, tokens[i + k]) for k, p in enumerate(entry.words)):
+                if n > best_len:
+                    best, best_len = [entry], n
+                else:
+                    best.append(entry)
+        if not best:
+            i += 1
+            continue
+        seen_kinds: set[str] = set()
+        for entry in best:
+            if any(w.startswith("~") for w in entry.words):
+                arabizi_hits += 1
+            concepts.append(entry.phrase)
+            if entry.kind == "category":
+                if "category" not in seen_kinds:
+                    categories = _combine(categories, set(entry.values))
+                    category_positions.append(i)
+            elif entry.kind == "color" and "color" not in seen_kinds:
+                colors |= set(entry.values)
+            elif entry.kind == "material" and "material" not in seen_kinds:
+                materials |= set(entry.values)
+            elif entry.kind == "stock":
+                in_stock = True
+            elif entry.kind == "cheap":
+                cheap = True
+            seen_kinds.add(entry.kind)
+        for k in range(best_len):
+            consumed[i + k] = True
+        i += best_len
+
+    # quantity ("10 chairs", "١٠ كراسي", "10 кресел") and total budgets
+    quantity: int | None = None
+    budget_total: float | None = None
+    for pos in category_positions:
+        if pos > 0 and tokens[pos - 1].isdigit() and 1 < int(tokens[pos - 1]) <= 2000:
+            quantity = int(tokens[pos - 1])
+            consumed[pos - 1] = True
+            break
+    if quantity and max_price is not None and pats["budget"].search(norm):
+        budget_total = max_price
+        max_price = round(budget_total / quantity, 2)
+
+    terms = [
+        part
+        for t, used in zip(tokens, consumed, strict=True)
+        if not used
+        for part in t.split("-")
+        if part and part not in V.STOPWORDS
+    ]
+    filters = SearchFilters(
+        categories=sorted(categories or ()),
+        colors=sorted(colors),
+        materials=sorted(materials),
+        min_price=min_price,
+        max_price=max_price,
+        budget_total=budget_total,
+        quantity=quantity,
+        min_width_cm=min_width,
+        max_width_cm=max_width,
+        in_stock_only=in_stock,
+    )
+    return ParsedQuery(
+        text=raw,
+        language=_language(raw, arabizi_hits),
+        filters=filters,
+        terms=terms,
+        lexical_terms=[
+            part for t in tokens for part in t.split("-") if part and part not in V.STOPWORDS and not part.isdigit()
+        ],
+        semantic_text=" ".join(work.split()),
+        concepts=concepts,
+        sku_candidates=_sku_candidates(raw),
+        cheap=cheap,
+    )
+
+
+_TOKEN_RE = re.compile(r"\d+\.\d+|[^\W_]+(?:-[^\W\d_]+)?", re.UNICODE)
+
+__all__ = ["Language", "ParsedQuery", "SearchFilters", "parse_query", "tokenize"]
