@@ -1,0 +1,49 @@
+# Noor: `make run` starts the service and its demo on embedded defaults; `make test` runs every check.
+SHELL := /bin/bash
+UV_VERSION := 0.13.8
+UV := $(shell command -v uv 2>/dev/null || echo python3 -m uv)
+export UV_LINK_MODE ?= copy
+export LANGGRAPH_CLI_NO_ANALYTICS := 1
+export LANGGRAPH_NO_VERSION_CHECK := true
+
+.PHONY: help bootstrap install run test check lint format pytest bench studio clean
+
+help:
+	@echo "make run    start Noor with its sandbox (fake Wazzup, Zoho, Telegram, OpenRouter) on embedded defaults"
+	@echo "make test   install, lint (ruff), type-check (mypy --strict) and run the test suite"
+	@echo "make bench  run the benchmarks in bench/ (results go in docs/benchmarks.md)"
+	@echo "make studio open the graphs in LangGraph Studio (langgraph dev --port 2025)"
+
+bootstrap:
+	@$(UV) --version >/dev/null 2>&1 || python3 -m pip install --quiet "uv==$(UV_VERSION)"
+
+install: bootstrap
+	@$(UV) sync --frozen --extra voice --quiet
+
+run: install
+	$(UV) run noor run
+
+test: install check pytest
+
+check: install
+	$(UV) run ruff check .
+	$(UV) run ruff format --check .
+	$(UV) run mypy
+
+pytest: install
+	$(UV) run pytest
+
+format: install
+	$(UV) run ruff format .
+	$(UV) run ruff check --fix .
+
+bench: install
+	@for script in bench/*.py; do \
+		name=$$(basename $$script .py); [ "$$name" = "__init__" ] && continue; \
+		echo "== $$name"; $(UV) run python -m bench.$$name || exit 1; done
+
+studio: install
+	$(UV) run --group studio --extra voice langgraph dev --port 2025 --no-browser --no-reload
+
+clean:
+	rm -rf .data .mypy_cache .ruff_cache .pytest_cache
