@@ -189,9 +189,7 @@ async def test_typed_errors(client: TelegramClient, fake: FakeTelegram, server: 
 
 async def test_send_document_multipart_with_long_caption(client: TelegramClient, fake: FakeTelegram) -> None:
     caption = bold("Floor plan from Ahmed") + "\n" + escape_html("<notes> " * 300)
-    message = await client.send_document(
-        GROUP, "plan.pdf", b"%PDF-1.4 ...", caption, mime_type="application/pdf"
-    )
+    message = await client.send_document(GROUP, "plan.pdf", b"%PDF-1.4 ...", caption, mime_type="application/pdf")
     assert message is not None
     assert message.document is not None
     assert message.document.file_name == "plan.pdf"
@@ -204,17 +202,13 @@ async def test_send_document_multipart_with_long_caption(client: TelegramClient,
     assert again.document.file_id == message.document.file_id
 
 
-async def test_dedupe_key_sends_an_alert_once(
-    server: LiveServer, fake: FakeTelegram, sleeper: FakeSleep
-) -> None:
+async def test_dedupe_key_sends_an_alert_once(server: LiveServer, fake: FakeTelegram, sleeper: FakeSleep) -> None:
     fake.reset()
     async with TelegramClient(server.url, DEMO_TOKEN, sleep=sleeper, deduper=InMemoryDeduper()) as client:
         fake.fail_next(500, "Internal Server Error")
         with pytest.raises(TelegramServerError):
             await client.send_message(GROUP, "escalation 7", dedupe_key="escalation:7")
-        first = await client.send_message(
-            GROUP, "escalation 7", dedupe_key="escalation:7"
-        )  # released on failure
+        first = await client.send_message(GROUP, "escalation 7", dedupe_key="escalation:7")  # released on failure
         second = await client.send_message(GROUP, "escalation 7", dedupe_key="escalation:7")
         assert len(first) == 1
         assert second == []
@@ -228,9 +222,21 @@ async def test_connection_refused_is_a_network_error(sleeper: FakeSleep) -> None
     from tests.support.live import free_port
     from tools.telegram import TelegramNetworkError
 
-    async with TelegramClient(
-        f"http://127.0.0.1:{free_port()}", DEMO_TOKEN, sleep=sleeper, max_retries=2
-    ) as c:
+    async with TelegramClient(f"http://127.0.0.1:{free_port()}", DEMO_TOKEN, sleep=sleeper, max_retries=2) as c:
         with pytest.raises(TelegramNetworkError):
             await c.get_me()
     assert len(sleeper.calls) == 2
+
+
+async def test_works_through_the_service_mount_prefix(fake: FakeTelegram, sleeper: FakeSleep) -> None:
+    from fastapi import FastAPI
+
+    service = FastAPI()
+    service.mount("/sandbox/telegram", fake.app)
+    fake.reset()
+    with live_server(service) as mounted:
+        async with TelegramClient(f"{mounted.url}/sandbox/telegram", DEMO_TOKEN, sleep=sleeper) as client:
+            await client.send_message(GROUP, bold("Escalation") + ": " + escape_html("refund <urgent>"))
+        async with httpx.AsyncClient() as http:
+            sent = (await http.get(f"{mounted.url}/sandbox/telegram/sent")).json()
+    assert sent[0]["text"] == "Escalation: refund <urgent>"

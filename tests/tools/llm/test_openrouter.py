@@ -221,3 +221,40 @@ async def test_streamed_tool_call_and_mid_stream_error(chat: OpenRouterChatModel
         async for _ in chat.astream([HumanMessage("Hi")]):
             pass
     assert info.value.in_body
+
+
+async def test_invalid_tool_arguments_surface_as_invalid_tool_calls(
+    chat: OpenRouterChatModel, fake: FakeOpenRouter
+) -> None:
+    fake.script_tool_call("check_stock", '{"query": "mesh chair", "quantity": ')  # truncated JSON
+    reply = await chat.bind_tools([check_stock]).ainvoke([HumanMessage("stock?")])
+    assert isinstance(reply, AIMessage)
+    assert reply.tool_calls == []
+    assert reply.invalid_tool_calls[0]["name"] == "check_stock"
+
+
+async def test_timeout_is_typed(server: LiveServer, fake: FakeOpenRouter) -> None:
+    from sandbox.openrouter import ScriptedReply
+    from tools.llm.openrouter import OpenRouterTimeout
+
+    fake.reset()
+    slow = make_openrouter_chat_model(DEMO_OPENROUTER_KEY, f"{server.url}/api/v1", PRIMARY, timeout=0.3, max_retries=0)
+    fake.script(ScriptedReply(content="too late", delay_seconds=1.0))
+    with pytest.raises(OpenRouterTimeout):
+        await slow.ainvoke([HumanMessage("Hi")])
+
+
+async def test_works_through_the_service_mount_prefix(fake: FakeOpenRouter) -> None:
+    from fastapi import FastAPI
+
+    service = FastAPI()
+    service.mount("/sandbox/openrouter", fake.app)
+    fake.reset()
+    with live_server(service) as mounted:
+        chat = make_openrouter_chat_model(
+            DEMO_OPENROUTER_KEY, f"{mounted.url}/sandbox/openrouter/api/v1", PRIMARY, max_retries=0
+        )
+        reply = await chat.ainvoke([SystemMessage(SYSTEM), HumanMessage("Hi")])
+    assert reply.content == "Noted: Hi"
+    assert fake.last_chat.path == "/sandbox/openrouter/api/v1/chat/completions"
+    assert fake.last_chat.system_prompt == SYSTEM
