@@ -330,9 +330,7 @@ class FakeTelegram:
         with self._lock:
             for _ in range(count):
                 self._faults.append(
-                    ForcedFault(
-                        error_code, description, retry_after, migrate_to_chat_id, method and method.lower()
-                    )
+                    ForcedFault(error_code, description, retry_after, migrate_to_chat_id, method and method.lower())
                 )
 
     def set_flood(self, *, burst: int = 3, interval_seconds: float | None = 1.0) -> None:
@@ -376,9 +374,7 @@ class FakeTelegram:
             wait = (1.0 - tokens) * interval
             retry_after = max(1, math.ceil(wait))
             self._buckets[key] = (tokens, now)
-            raise TelegramApiError(
-                429, f"Too Many Requests: retry after {retry_after}", {"retry_after": retry_after}
-            )
+            raise TelegramApiError(429, f"Too Many Requests: retry after {retry_after}", {"retry_after": retry_after})
         self._buckets[key] = (tokens - 1.0, now)
 
     def _target_chat(self, params: dict[str, Any]) -> FakeChat:
@@ -470,9 +466,7 @@ class FakeTelegram:
                     "file_id": "BQACAgQAAx" + digest[:40],
                     "file_unique_id": "AgAD" + digest[:12],
                     "file_name": name,
-                    "mime_type": "application/pdf"
-                    if name.lower().endswith(".pdf")
-                    else "application/octet-stream",
+                    "mime_type": "application/pdf" if name.lower().endswith(".pdf") else "application/octet-stream",
                 }
                 self._files[str(info["file_id"])] = info
             elif ref in self._files:

@@ -100,9 +100,7 @@ class TgResponse(_TgModel):
 class TelegramError(Exception):
     """Any failure talking to Telegram. Match on the class / ``error_code``, never on ``description``."""
 
-    def __init__(
-        self, error_code: int, description: str, parameters: TgResponseParameters | None = None
-    ) -> None:
+    def __init__(self, error_code: int, description: str, parameters: TgResponseParameters | None = None) -> None:
         super().__init__(f"{error_code}: {description}")
         self.error_code = error_code
         self.description = description
@@ -230,9 +228,7 @@ def _tokenize(text: str, as_html: bool) -> list[_Token]:
     tokens: list[_Token] = []
     for match in _TOKEN_RE.finditer(text):
         if match.group("tag"):
-            tokens.append(
-                _Token(match.group("tag"), 0, match.group("name").lower(), bool(match.group("close")))
-            )
+            tokens.append(_Token(match.group("tag"), 0, match.group("name").lower(), bool(match.group("close"))))
         elif match.group("entity"):
             tokens.append(_Token(match.group("entity"), utf16_len(html.unescape(match.group("entity")))))
         else:
@@ -416,9 +412,7 @@ class TelegramClient:
             raise ValueError("message text is empty")
         if max_parts is not None and len(parts) > max(1, max_parts):
             keep = max(1, max_parts)
-            last = split_text(
-                parts[keep - 1], MAX_MESSAGE_CHARS - utf16_len(TRUNCATION_MARKER), as_html=as_html
-            )
+            last = split_text(parts[keep - 1], MAX_MESSAGE_CHARS - utf16_len(TRUNCATION_MARKER), as_html=as_html)
             marker = escape_html(TRUNCATION_MARKER) if as_html else TRUNCATION_MARKER
             parts = [*parts[: keep - 1], last[0] + marker]
         if not await self._claim(dedupe_key):
@@ -480,9 +474,7 @@ class TelegramClient:
     # ----- internals --------------------------------------------------------------------------------
 
     @staticmethod
-    def _document_form(
-        caption: str | None, parse_mode: str | None, disable_notification: bool
-    ) -> dict[str, Any]:
+    def _document_form(caption: str | None, parse_mode: str | None, disable_notification: bool) -> dict[str, Any]:
         form: dict[str, Any] = {"disable_notification": "true" if disable_notification else "false"}
         if caption:
             as_html = (parse_mode or "").upper() == "HTML"

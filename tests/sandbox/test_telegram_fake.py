@@ -112,9 +112,7 @@ def test_invalid_html_is_refused(api: httpx.Client, text: str) -> None:
 
 
 def test_html_parser_accepts_telegram_tags() -> None:
-    html = (
-        '<a href="https://x.ae/?a=1&amp;b=2">link</a> <pre><code class="language-py">x</code></pre> &#128512;'
-    )
+    html = '<a href="https://x.ae/?a=1&amp;b=2">link</a> <pre><code class="language-py">x</code></pre> &#128512;'
     assert parse_telegram_html(html) == "link x 😀"
     assert parse_telegram_html('<span class="tg-spoiler">s</span><tg-spoiler>t</tg-spoiler>') == "st"
 
@@ -162,9 +160,7 @@ def test_flood_control_returns_retry_after(api: httpx.Client, clock: ManualClock
     assert api.post("/_control/flood", json={"burst": 1, "interval_seconds": 5}).is_success
     clock.advance(100)
     assert call(api, "sendMessage", json={"chat_id": GROUP, "text": "a"}).is_success
-    assert call(api, "sendMessage", json={"chat_id": GROUP, "text": "b"}).json()["parameters"] == {
-        "retry_after": 5
-    }
+    assert call(api, "sendMessage", json={"chat_id": GROUP, "text": "b"}).json()["parameters"] == {"retry_after": 5}
     api.post("/_control/flood", json={"interval_seconds": None})
     assert all(call(api, "sendMessage", json={"chat_id": GROUP, "text": "c"}).is_success for _ in range(10))
 
