@@ -84,7 +84,7 @@ class _Entry:
 
 def _compile_word(word: str) -> str:
     if word.startswith("~"):
-        return word
+        return "~" + re.sub(r"(.)\1+", r"\1", word[1:])
     star = word.endswith("*")
     body = normalize_text(word[:-1] if star else word)
     return body + ("*" if star else "")
@@ -216,6 +216,7 @@ def _patterns() -> dict[str, re.Pattern[str]]:
         "min": re.compile(rf"{min_w}\s*(?:{cur})?\s*{_NUM}\s*(?:{cur}){e}"),
         "min_words": re.compile(rf"(?:over|above|more than|at least|اكثر من|فوق|дороже|больше|более)\s*{_NUM}{e}"),
         "bare": re.compile(rf"(?:{cur})\s*{_NUM}{e}|{b}{_NUM}\s*(?:{cur}){e}"),
+        "seats": re.compile(rf"{b}(\d{{1,2}})[\s-]*{normalize_arabic(V.SEAT_WORDS)}{e}"),
         "budget": re.compile(r"budget|total|ميزاني|اجمالي|الاجمالي|бюджет|всего|итого|в сумме|mizan"),
     }
 
@@ -286,6 +287,11 @@ def parse_query(text: str) -> ParsedQuery:
     min_width: float | None = None
     max_width: float | None = None
 
+    extra_terms: list[str] = []
+    seats = pats["seats"].search(work)
+    if seats:
+        extra_terms += [seats.group(1), "seater", "person"]
+        work = _blank(work, seats.span())
     # sizes first, so that "до 160 см" is a width and not a price
     for key in ("dims", "size_min", "size_max", "size", "metre"):
         for size_match in list(pats[key].finditer(work)):
@@ -294,6 +300,8 @@ def parse_query(text: str) -> ParsedQuery:
                 if not 0.5 <= value <= 6:
                     continue
                 value *= 100
+            if key == "dims":
+                extra_terms.append(f"{size_match.group(1)}x{size_match.group(2)}")
             if key == "size_min":
                 min_width = value
             elif key == "size_max":
@@ -411,7 +419,14 @@ def parse_query(text: str) -> ParsedQuery:
         filters=filters,
         terms=terms,
         lexical_terms=[
-            part for t in tokens for part in t.split("-") if part and part not in V.STOPWORDS and not part.isdigit()
+            *(
+                part
+                for t, used in zip(tokens, consumed, strict=True)
+                if not (used and t.isdigit())
+                for part in t.split("-")
+                if part and part not in V.STOPWORDS
+            ),
+            *extra_terms,
         ],
         semantic_text=" ".join(work.split()),
         concepts=concepts,

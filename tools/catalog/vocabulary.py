@@ -51,7 +51,7 @@ CATEGORY_TERMS: list[tuple[str, tuple[str, ...]]] = [
     ("executive|manager|managers|boss|ceo|director|directors", (EC, ED)),
     ("visitor|visitors|guest|guests|waiting|stacking|stackable|conference chair|conference chairs", (VC,)),
     ("conference|boardroom", (VC, MT)),
-    ("stool|stools|bar stool|bar stools|drafting stool|saddle stool", (ST,)),
+    ("stool|stools|bar stool|bar stools|drafting stool|saddle stool|bar", (ST,)),
     ("desk|desks|table desk|writing desk|office desk|office desks", DESKS),
     (
         "standing desk|standing desks|stand up desk|sit stand|sit-stand|height adjustable|height-adjustable"
@@ -123,7 +123,7 @@ CATEGORY_TERMS: list[tuple[str, tuple[str, ...]]] = [
     ("стол|стола|столы|столов|столом|столе|столу|столах|столами", (*DESKS, MT, TT)),
     ("письменн* стол*|офисн* стол*|компьютерн* стол*", DESKS),
     ("регулир*|подъемн*|электропривод*|электрическ*|стоя", (HD,)),
-    ("углов*|г-образн*", (LD, HD)),
+    ("углов*|г-образн*", (LD,)),
     ("оператор*|сотрудник*", (OD, WS)),
     ("рабоч* станц*|бенч*|рабоч* мест*|кластер*|опенспейс*", (WS,)),
     ("переговор*", (MT, AP)),
@@ -150,7 +150,13 @@ CATEGORY_TERMS: list[tuple[str, tuple[str, ...]]] = [
     ("~knb|~knbh|~knbt", (SF,)),
     ("~khzn|~khzanh|~dwlb", (FC, BK, LK, PD)),
     ("~drj|~drj", (PD,)),
-    ("~stql|~stqbl", (RD,)),
+    ("~stql|~stqbl|~mktb ~stqbl|~mktb ~stql", (RD,)),
+    ("~zwr|~zwar|~zwwr|~dyf", (VC,)),
+    ("~khrb|~khrbq|~khrbay", (HD,)),
+    ("~twl ~qhw|~twlt ~qhw|~twlh ~qhw|~qhw", (CT,)),
+    ("~tb|~tby", (ETC,)),
+    ("~mlft", (FC,)),
+    ("~tdrb", (TT,)),
 ]
 
 # --- colours (cf_color values) ---------------------------------------------------------------------
@@ -316,6 +322,7 @@ MATERIAL_TERMS: list[tuple[str, tuple[str, ...]]] = [
     ("~khshb|~khshby", WOOD),
     ("~zjj|~qzz", ("Tempered Glass",)),
     ("~hdd", ("Steel", "Aluminium")),
+    ("~mkhml", ("Velvet",)),
 ]
 
 # --- availability ---------------------------------------------------------------------------------
@@ -349,6 +356,9 @@ BETWEEN_WORDS = r"(?:between|from|بين|من|от|ma bain|bain|ben)"
 AND_WORDS = r"(?:and|to|-|و|الى|إلى|и|до|w|wa|ila)"
 CHEAP_WORDS = "cheap|cheapest|budget|affordable|inexpensive|رخيص|رخيصه|ارخص|اقتصادي|дешев*|бюджетн*|~rkhs|~rkhys"
 QUANTITY_NOUN_HINT = r"(?:pcs|pieces|units|qty|حبه|حبات|قطعه|قطع|шт|штук)"
+SEAT_WORDS = (
+    r"(?:people|persons?|pax|seater|seats?|users?|اشخاص|شخص|افراد|مقاعد|человек\w*|мест\w*|персон\w*|nafar|ashkhas)"
+)
 SIZE_UNITS = r"(?:cm|cms|centimeters?|سم|سنتيمتر|سنتي|см|сантиметр\w*|senti)"
 METRE_UNITS = r"(?:m|meter|metre|meters|metres|متر|م|м|метр\w*|metr)"
 
