@@ -197,8 +197,6 @@ class ZohoGate:
             await send(message)
 
         faults = {f.kind: f for f in self.fake.faults.take(product, scope["method"], rel)}
-        if "delay" in faults:
-            await asyncio.sleep(faults["delay"].seconds)
         if "status" in faults:
             await self._reply(send_logged, *self.fault_response(product, faults["status"]))
             return
@@ -210,6 +208,8 @@ class ZohoGate:
         if limits is not None:
             limits.in_flight += 1
         try:
+            if "delay" in faults:  # a slow request counts as in process (concurrency limits)
+                await asyncio.sleep(faults["delay"].seconds)
             after_write = faults.get("after_write")
             delay_after = faults.get("delay_after")
             if after_write is None and delay_after is None:

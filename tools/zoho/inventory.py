@@ -31,7 +31,7 @@ from tools.zoho.models import (
     SalesOrderPage,
     format_inventory_time,
 )
-from tools.zoho.phone import phone_to_e164, phone_variants, phones_in
+from tools.zoho.phone import phone_to_e164, phone_variants
 from tools.zoho.transport import ZohoHttp
 
 log = logging.getLogger(__name__)
@@ -187,9 +187,10 @@ class ZohoInventoryClient(ZohoHttp):
         """Contacts whose phone, mobile or contact person has this number, however it was typed into Zoho.
 
         Zoho matches the stored string, and people store "+971 50 123 4567", "050-1234567", "971501234567"…
-        First one `phone_contains=<last 4 digits>` (the last four are contiguous in every UAE format) with an
-        exact E.164 comparison on our side; if that finds nothing, exact `phone=` lookups of the common
-        variants. Sorted oldest first, active before inactive (a deterministic pick for duplicates).
+        One `phone_contains=<last 4 digits>` request (the last four are contiguous in every UAE format), then
+        an exact E.164 comparison on our side. For other countries, whose formats may split the last four
+        ("+7 916 482-31-07"), exact `phone=` lookups of that country's usual shapes follow if nothing matched.
+        Sorted active first, then oldest (a deterministic pick when one number has several contacts).
         """
         e164 = phone_to_e164(phone)
         if e164 is None:
@@ -198,13 +199,12 @@ class ZohoInventoryClient(ZohoHttp):
 
         def keep(candidates: Iterable[InventoryContact]) -> None:
             for contact in candidates:
-                listed = [contact.phone, contact.mobile]
-                if any(e164 in phones_in(value) for value in listed) or e164 in contact.phones:
+                if e164 in contact.phones:
                     matches.setdefault(contact.contact_id, contact)
 
         keep(await self._all_contacts({"phone_contains": e164[-4:]}))
-        if not matches:
-            for variant in phone_variants(e164)[:6]:
+        if not matches and not e164.startswith("+971"):
+            for variant in phone_variants(e164)[3:8]:
                 keep(await self._all_contacts({"phone": variant}))
                 if matches:
                     break

@@ -118,6 +118,10 @@ def phone_variants(raw: str) -> list[str]:
             f"+971{prefix}{a}{b}",
             rest,
         ]
+    elif e164.startswith("+7") and len(digits) == 11:  # Russian typography: +7 916 482-31-07
+        rest = digits[1:]
+        a, b, c, d = rest[:3], rest[3:6], rest[6:8], rest[8:]
+        variants += [f"+7 {a} {b}-{c}-{d}", f"+7 ({a}) {b}-{c}-{d}", f"8 {a} {b}-{c}-{d}", "8" + rest]
     seen: list[str] = []
     for variant in variants:
         if variant not in seen:

@@ -9,6 +9,8 @@ import pytest
 from psycopg_pool import AsyncConnectionPool
 
 from sandbox.zoho import FakeClock, FakeZoho
+from server.storage.database import make_pool
+from tests.support.db import TestDatabases
 from tests.support.live import LiveServer, live_server
 from tools.zoho import ZohoCrmClient, ZohoInventoryClient, ZohoTokenCache
 
@@ -66,7 +68,24 @@ def fake_server(fake: FakeZoho) -> Iterator[LiveServer]:
         yield server
 
 
+@pytest.fixture(scope="module")
+def zoho_database_url(test_databases: TestDatabases) -> str:
+    """One migrated database per module (creating and dropping one per test is slow on a busy server);
+    every test starts from an empty zoho_tokens table instead."""
+    return test_databases.fresh()
+
+
+@pytest.fixture(scope="module")
+async def zoho_pool(zoho_database_url: str) -> AsyncIterator[AsyncConnectionPool[Any]]:
+    pool = make_pool(zoho_database_url, min_size=1, max_size=10)
+    await pool.open()
+    yield pool
+    await pool.close()
+
+
 @pytest.fixture
-async def zoho(fake: FakeZoho, fake_server: LiveServer, pool: AsyncConnectionPool[Any]) -> AsyncIterator[Zoho]:
+async def zoho(fake: FakeZoho, fake_server: LiveServer, zoho_pool: AsyncConnectionPool[Any]) -> AsyncIterator[Zoho]:
+    async with zoho_pool.connection() as conn:
+        await conn.execute("DELETE FROM zoho_tokens")
     async with httpx.AsyncClient() as http:
-        yield Zoho(fake, fake_server, pool, http)
+        yield Zoho(fake, fake_server, zoho_pool, http)

@@ -11,9 +11,9 @@ from tests.tools.zoho.conftest import Zoho
 from tools.zoho import ZohoOAuthTerminalError, ZohoRefreshThrottled
 
 
-async def test_two_processes_share_one_refresh(zoho: Zoho, database_url: str) -> None:
+async def test_two_processes_share_one_refresh(zoho: Zoho, zoho_database_url: str) -> None:
     # A second pool stands in for a second worker process: same database, separate connections and caches.
-    other_pool: AsyncConnectionPool[Any] = make_pool(database_url, min_size=1, max_size=5)
+    other_pool: AsyncConnectionPool[Any] = make_pool(zoho_database_url, min_size=1, max_size=5)
     await other_pool.open()
     try:
         first = zoho.tokens()
