@@ -116,7 +116,18 @@ class FakeZoho:
         retry_after: str | None = None,
     ) -> Fault:
         """The next `count` matching requests answer `status` (401/429/5xx) in the product's error shape."""
-        return self.add_fault(Fault("status", product, status, code, None, count, method, path, retry_after))
+        return self.add_fault(
+            Fault(
+                kind="status",
+                product=product,
+                status=status,
+                code=code,
+                count=count,
+                method=method,
+                path=path,
+                retry_after=retry_after,
+            )
+        )
 
     def fail_after_write(
         self,
@@ -128,7 +139,9 @@ class FakeZoho:
         path: str | None = "/salesorders",
     ) -> Fault:
         """Let the write happen, then answer `status` anyway (how a retried POST duplicates a record)."""
-        return self.add_fault(Fault("after_write", product, status, None, None, count, method, path))
+        return self.add_fault(
+            Fault(kind="after_write", product=product, status=status, count=count, method=method, path=path)
+        )
 
     def slow_next(
         self,
@@ -142,7 +155,7 @@ class FakeZoho:
     ) -> Fault:
         """Delay the next `count` matching responses by real `seconds` (before or after doing the work)."""
         kind: FaultKind = "delay_after" if after_write else "delay"
-        return self.add_fault(Fault(kind, product, 200, None, None, count, method, path, None, seconds))
+        return self.add_fault(Fault(kind=kind, product=product, count=count, method=method, path=path, seconds=seconds))
 
     def clear_faults(self) -> None:
         self.faults.clear()

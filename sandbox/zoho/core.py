@@ -102,6 +102,7 @@ class FakeZohoConfig:
     concurrency_limit: int = 10
     sales_order_key: Literal["salesorder", "sales_order"] = "salesorder"
     pdf_mode: PdfMode = "pdf"
+    stock_as_strings: bool = False  # serve stock fields as strings ("3", "-2"), as some real orgs do
     # CRM
     crm_concurrency_limit: int = 10
     crm_daily_credits: int = 50_000

@@ -20,6 +20,7 @@ from sandbox.zoho.core import DUBAI, FakeClock, FakeZohoConfig, IdMaker, invento
 from sandbox.zoho.pdf import render_sales_order_pdf
 
 MAX_PER_PAGE = 200
+STOCK_FIELDS = frozenset({"stock_on_hand", "available_stock", "actual_available_stock", "committed_stock"})
 CENT = Decimal("0.01")
 
 
@@ -64,6 +65,12 @@ class InventoryState:
 
     def now(self) -> str:
         return inventory_time(self.clock)
+
+    def served(self, item: dict[str, Any]) -> dict[str, Any]:
+        """The item as the API returns it (stock as strings when `stock_as_strings` is on)."""
+        if not self.config.stock_as_strings:
+            return item
+        return {k: (str(v) if k in STOCK_FIELDS and isinstance(v, int | float) else v) for k, v in item.items()}
 
     def patch_item(self, item_id: str, changes: dict[str, Any]) -> dict[str, Any] | None:
         """Change an item as a Zoho user would (bumps last_modified_time)."""
@@ -277,21 +284,21 @@ def inventory_router(state: InventoryState) -> APIRouter:
         if isinstance(paged, JSONResponse):
             return paged
         chunk, context = paged
-        return ok(items=chunk, page_context=context)
+        return ok(items=[state.served(i) for i in chunk], page_context=context)
 
     @router.get("/items/{item_id}")
     async def get_item(item_id: str) -> Response:
         item = state.items.get(item_id)
         if item is None:
             return inventory_error(404, 1002, "Item does not exist.")
-        return ok(item=_item_detail(item))
+        return ok(item=state.served(_item_detail(item)))
 
     @router.get("/itemdetails")
     async def item_details(request: Request) -> Response:
         ids = [i.strip() for i in (request.query_params.get("item_ids") or "").split(",") if i.strip()]
         if not ids:
             return inventory_error(400, 2, "Invalid value passed for item_ids")
-        return ok(items=[_item_detail(state.items[i]) for i in ids if i in state.items])
+        return ok(items=[state.served(_item_detail(state.items[i])) for i in ids if i in state.items])
 
     # ---- contacts ------------------------------------------------------------------------------------
 

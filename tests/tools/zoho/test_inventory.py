@@ -79,6 +79,10 @@ async def test_stock_as_numbers_strings_empty_or_negative(zoho: Zoho) -> None:
     assert negative
     assert all(i.stock_on_hand is not None and i.stock_on_hand < 0 for i in negative)
     assert await client.get_item("4815000000000000000") is None
+    zoho.fake.config.stock_as_strings = True
+    served = [i async for i in client.iter_items()]
+    by_id = {i["item_id"]: i for i in seed.demo_items()}
+    assert all(i.stock_on_hand == by_id[i.item_id]["stock_on_hand"] for i in served if i.item_id != item_id)
 
 
 async def test_expired_token_is_refreshed_once_and_the_call_retried(zoho: Zoho) -> None:
