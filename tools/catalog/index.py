@@ -79,10 +79,18 @@ class VectorIndex(Protocol):
         """Points matching a filter (no ranking)."""
 
     def search_dense(
-        self, name: str, vector: npt.NDArray[np.float32], flt: IndexFilter, limit: int
-    ) -> list[IndexHit]: ...
+        self,
+        name: str,
+        vector: npt.NDArray[np.float32],
+        flt: IndexFilter,
+        limit: int,
+        fields: Sequence[str] | None = None,
+    ) -> list[IndexHit]:
+        """Nearest points; `fields` limits the payload returned (None = whole payload)."""
 
-    def search_sparse(self, vector: SparseVector, flt: IndexFilter, limit: int) -> list[IndexHit]: ...
+    def search_sparse(
+        self, vector: SparseVector, flt: IndexFilter, limit: int, fields: Sequence[str] | None = None
+    ) -> list[IndexHit]: ...
 
     def count(self) -> int: ...
 
@@ -95,7 +103,7 @@ class VectorIndex(Protocol):
 class QdrantEdgeIndex:
     """Qdrant Edge shard in a folder: the embedded default (filtered queries in ~1 ms)."""
 
-    def __init__(self, path: Path | str) -> None:
+    def __init__(self, path: Path | str, search_threads: int | None = 1) -> None:
         import qdrant_edge as qe
 
         self._qe = qe
@@ -103,6 +111,7 @@ class QdrantEdgeIndex:
         self._lock = threading.RLock()
         self._shard: Any = None
         self._dirty = 0
+        self._threads = search_threads
         if (self._path / "edge_config.json").exists() or any(self._path.glob("segments*")):
             self._shard = qe.EdgeShard.load(str(self._path))
 
@@ -117,6 +126,8 @@ class QdrantEdgeIndex:
                         for name, size in dense.items()
                     },
                     sparse_vectors={SPARSE_NAME: qe.EdgeSparseVectorParams(modifier=qe.Modifier.Idf)},
+                    # small filtered queries: one search thread avoids pool overhead on busy machines
+                    max_search_threads=self._threads,
                 )
                 self._shard = qe.EdgeShard.create(str(self._path), config)
                 types = {
@@ -202,18 +213,27 @@ class QdrantEdgeIndex:
             )
         return [self._hit(r) for r in records]
 
-    def search_dense(self, name: str, vector: npt.NDArray[np.float32], flt: IndexFilter, limit: int) -> list[IndexHit]:
+    def search_dense(
+        self,
+        name: str,
+        vector: npt.NDArray[np.float32],
+        flt: IndexFilter,
+        limit: int,
+        fields: Sequence[str] | None = None,
+    ) -> list[IndexHit]:
         qe = self._qe
         request = qe.QueryRequest(
             limit=limit,
             query=qe.Query.Nearest(vector.tolist(), using=name),
             filter=self._filter(flt),
-            with_payload=True,
+            with_payload=list(fields) if fields is not None else True,
         )
         with self._lock:
             return [self._hit(p) for p in self.shard.query(request)]
 
-    def search_sparse(self, vector: SparseVector, flt: IndexFilter, limit: int) -> list[IndexHit]:
+    def search_sparse(
+        self, vector: SparseVector, flt: IndexFilter, limit: int, fields: Sequence[str] | None = None
+    ) -> list[IndexHit]:
         if not vector:
             return []
         qe = self._qe
@@ -221,7 +241,7 @@ class QdrantEdgeIndex:
             limit=limit,
             query=qe.Query.Nearest(qe.SparseVector(vector.indices, vector.values), using=SPARSE_NAME),
             filter=self._filter(flt),
-            with_payload=True,
+            with_payload=list(fields) if fields is not None else True,
         )
         with self._lock:
             return [self._hit(p) for p in self.shard.query(request)]
@@ -339,7 +359,14 @@ class QdrantServerIndex:
             )
         return [self._hit(r) for r in records]
 
-    def search_dense(self, name: str, vector: npt.NDArray[np.float32], flt: IndexFilter, limit: int) -> list[IndexHit]:
+    def search_dense(
+        self,
+        name: str,
+        vector: npt.NDArray[np.float32],
+        flt: IndexFilter,
+        limit: int,
+        fields: Sequence[str] | None = None,
+    ) -> list[IndexHit]:
         with self._lock:
             result = self._client.query_points(
                 self._collection,
@@ -347,11 +374,13 @@ class QdrantServerIndex:
                 using=name,
                 query_filter=self._filter(flt),
                 limit=limit,
-                with_payload=True,
+                with_payload=list(fields) if fields is not None else True,
             )
         return [self._hit(p) for p in result.points]
 
-    def search_sparse(self, vector: SparseVector, flt: IndexFilter, limit: int) -> list[IndexHit]:
+    def search_sparse(
+        self, vector: SparseVector, flt: IndexFilter, limit: int, fields: Sequence[str] | None = None
+    ) -> list[IndexHit]:
         if not vector:
             return []
         with self._lock:
@@ -361,7 +390,7 @@ class QdrantServerIndex:
                 using=SPARSE_NAME,
                 query_filter=self._filter(flt),
                 limit=limit,
-                with_payload=True,
+                with_payload=list(fields) if fields is not None else True,
             )
         return [self._hit(p) for p in result.points]
 

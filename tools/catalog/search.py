@@ -24,6 +24,7 @@ from tools.catalog.normalize import canonical_sku, compact_sku, normalize_text
 from tools.catalog.product import Product
 from tools.catalog.query import ParsedQuery, SearchFilters, parse_query
 
+_RANK_FIELDS = ("sku", "stock")
 _NAMESPACE = uuid.UUID("6f1c1c5e-7a0b-4b7e-9a55-0d5a1f00ca7a")
 
 
@@ -300,10 +301,10 @@ class CatalogSearch:
         lists: dict[str, list[IndexHit]] = {}
         for name, vector in vectors.items():
             if self.fusion.weights.get(name, 0.0) > 0:
-                lists[name] = self.index.search_dense(name, vector, index_filter, k)
+                lists[name] = self.index.search_dense(name, vector, index_filter, k, _RANK_FIELDS)
         lex = query_vector(parsed.lexical_terms, _expansions(flt))
         if self.fusion.weights.get("lex", 0.0) > 0:
-            lists["lex"] = self.index.search_sparse(lex, index_filter, k)
+            lists["lex"] = self.index.search_sparse(lex, index_filter, k, _RANK_FIELDS)
         scores: dict[str, float] = {}
         payloads: dict[str, dict[str, Any]] = {}
         sources: dict[str, list[str]] = {}
@@ -319,9 +320,12 @@ class CatalogSearch:
         ranked = sorted(scores, key=lambda pid: (-scores[pid], payloads[pid]["sku"]))[:limit]
         filter_reasons = _filter_reasons(flt)
         top = scores[ranked[0]] if ranked else 1.0
+        full = {h.id: h.payload for h in self.index.retrieve(ranked)}
         out = []
         for pid in ranked:
-            product = Product.model_validate(payloads[pid]["product"])
+            if pid not in full:  # removed concurrently
+                continue
+            product = Product.model_validate(full[pid]["product"])
             reasons = list(filter_reasons)
             if "lex" in sources[pid]:
                 matched = _matched_terms(parsed.lexical_terms, product)

@@ -1,0 +1,159 @@
+"""Catalog search latency on Qdrant Edge at the demo catalog, 10k and 100k items (synthetic scale-up).
+
+    uv run python -m bench.search_latency [--sizes 863,10000,100000]
+
+Timed: query understanding + payload filters + two dense and one sparse Qdrant query + fusion
+(`CatalogSearch.search_with_vectors`), i.e. everything except the query embedding, which is timed
+separately. Baseline measured in the same run: the same queries with the BM25 baseline of
+bench.search_quality (pure Python, demo catalog only).
+
+Scale-up items copy a demo item with a new SKU, a new collection name, a price within ±25% and random stock;
+their dense vectors are the source item's vectors plus Gaussian noise (σ=0.05, re-normalised), so that
+neighbourhoods are realistic without embedding 100k texts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import shutil
+import statistics
+import tempfile
+import time
+from decimal import Decimal
+from pathlib import Path
+
+import numpy as np
+
+from bench.search_quality import BM25, load_queries
+from sandbox.seed import PROJECT_ROOT, demo_items
+from tools.catalog.embedding import EmbeddingCache, default_embedders, embed_passages_cached
+from tools.catalog.index import IndexPoint, QdrantEdgeIndex
+from tools.catalog.lexical import document_vector
+from tools.catalog.product import Product, product_from_zoho_item
+from tools.catalog.query import parse_query
+from tools.catalog.search import CatalogSearch, _lexical_fields, _payload, passage_text, point_id
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def synthetic(products: list[Product], n: int, rng: random.Random) -> list[tuple[int, Product]]:
+    out: list[tuple[int, Product]] = []
+    for i in range(n):
+        src_index = i % len(products)
+        src = products[src_index]
+        tag = f"{(i // len(products)) + 1}"
+        collection = f"{src.collection or 'Line'} {tag}"
+        name = src.name.replace(src.collection or "", collection, 1) if src.collection else f"{collection} {src.name}"
+        out.append(
+            (
+                src_index,
+                src.model_copy(
+                    update={
+                        "sku": f"{src.canonical_sku}-S{tag}",
+                        "canonical_sku": f"{src.canonical_sku}-S{tag}",
+                        "name": name,
+                        "collection": collection,
+                        "price": (src.price * Decimal(str(round(rng.uniform(0.75, 1.25), 2)))).quantize(
+                            Decimal("0.01")
+                        ),
+                        "available_stock": max(0, rng.randint(-5, 60)),
+                        "active": rng.random() > 0.05,
+                    }
+                ),
+            )
+        )
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--sizes", default="863,10000,100000")
+    parser.add_argument("--cache", default=str(PROJECT_ROOT / ".data" / "bench" / "catalog" / "embeddings.sqlite3"))
+    parser.add_argument("--repeat", type=int, default=2)
+    args = parser.parse_args()
+    sizes = [int(s) for s in args.sizes.split(",")]
+
+    rng = random.Random(20260214)
+    products = [product_from_zoho_item(i) for i in demo_items()]
+    embedders = default_embedders()
+    cache = EmbeddingCache(args.cache)
+    t0 = time.perf_counter()
+    base_vectors = {e.name: embed_passages_cached(e, [passage_text(p) for p in products], cache)[0] for e in embedders}
+    print(f"demo passage vectors ready in {time.perf_counter() - t0:.1f}s (cache: {args.cache})")
+
+    queries = [q["query"] for q in load_queries()]
+    parsed = [parse_query(q) for q in queries]
+    embed_times: dict[str, list[float]] = {e.name: [] for e in embedders}
+    query_vectors = []
+    for pq in parsed:
+        vec = {}
+        for e in embedders:
+            t = time.perf_counter()
+            vec[e.name] = e.embed_queries([pq.semantic_text or pq.text])[0]
+            embed_times[e.name].append((time.perf_counter() - t) * 1000)
+        query_vectors.append(vec)
+    for name, times in embed_times.items():
+        print(f"query embedding {name}: p50 {statistics.median(times):.1f} ms, p95 {pct(times, 0.95):.1f} ms")
+
+    bm25 = BM25([x for x in products if x.active])
+    bm_times = []
+    for q in queries:
+        t = time.perf_counter()
+        bm25.search(q)
+        bm_times.append((time.perf_counter() - t) * 1000)
+    bm_p50, bm_p95 = statistics.median(bm_times), pct(bm_times, 0.95)
+    print(f"baseline BM25 (pure Python, {len(products)} items): p50 {bm_p50:.2f} ms, p95 {bm_p95:.2f} ms")
+
+    print(f"\n{'items':>8} {'load s':>7} {'p50 ms':>7} {'p95 ms':>7} {'max ms':>7}  p95 ratio to BM25@demo")
+    for size in sizes:
+        folder = Path(tempfile.mkdtemp(prefix="noor-latency-"))
+        try:
+            index = QdrantEdgeIndex(folder)
+            search = CatalogSearch(index, embedders=embedders, cache=cache)
+            t0 = time.perf_counter()
+            items: list[tuple[int, Product]] = list(enumerate(products))
+            if size > len(products):
+                items += synthetic(products, size - len(products), rng)
+            batch: list[IndexPoint] = []
+            for src_index, p in items:
+                vectors = {}
+                for name, matrix in base_vectors.items():
+                    v = matrix[src_index]
+                    if p.canonical_sku != products[src_index].canonical_sku:
+                        v = v + np.random.default_rng(len(batch)).normal(0, 0.05, v.shape).astype(np.float32)
+                        v = (v / np.linalg.norm(v)).astype(np.float32)
+                    vectors[name] = v
+                batch.append(
+                    IndexPoint(
+                        id=point_id(p.canonical_sku),
+                        vectors=vectors,
+                        sparse=document_vector(_lexical_fields(p), sku=p.canonical_sku),
+                        payload=_payload(p, p.content_hash(), [e.name for e in embedders]),
+                    )
+                )
+                if len(batch) >= 5000:
+                    index.upsert(batch)
+                    batch = []
+            index.upsert(batch)
+            index.optimize()
+            load = time.perf_counter() - t0
+            times = []
+            for _ in range(args.repeat):
+                for pq, vec in zip(parsed, query_vectors, strict=True):
+                    t = time.perf_counter()
+                    search.search_with_vectors(pq, vec, limit=10)
+                    times.append((time.perf_counter() - t) * 1000)
+            p50, p95 = statistics.median(times), pct(times, 0.95)
+            print(f"{size:>8} {load:>7.1f} {p50:>7.2f} {p95:>7.2f} {max(times):>7.2f}  {p95 / bm_p95:.2f}x")
+            index.close()
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+    cache.close()
+
+
+if __name__ == "__main__":
+    main()
