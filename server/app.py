@@ -10,21 +10,29 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver
 
-from agent.context import Context
 from agent.models import make_model
-from graphs.sales import builder as sales_builder
 from sandbox.mount import create_sandbox
 from server import health, webhooks
 from server.deps import Services
-from server.dispatcher import Dispatcher
-from server.sender import Sender
 from server.settings import Settings, get_settings
 from server.storage.database import make_pool, resolve_database_url
 from server.storage.migrations import apply_migrations
-from server.turns import GraphTurnRunner
-from tools.wazzup import WazzupClient
+from server.workers import WorkerSupervisor
 
 log = logging.getLogger(__name__)
+
+
+async def prepare_database(settings: Settings) -> str:
+    """Pick the database (embedded default included) and bring its schema, checkpoint tables included, up to date."""
+    database_url = await asyncio.to_thread(resolve_database_url, settings.database_url, settings.data_dir)
+    pool = make_pool(database_url, min_size=1, max_size=2)
+    await pool.open(wait=True)
+    try:
+        await apply_migrations(pool)
+        await AsyncPostgresSaver(pool).setup()
+    finally:
+        await pool.close()
+    return database_url
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -32,54 +40,28 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        database_url = await asyncio.to_thread(resolve_database_url, settings.database_url, settings.data_dir)
-        pool = make_pool(database_url, max_size=max(10, settings.workers * 3 + 4))
+        database_url = await prepare_database(settings)
+        pool = make_pool(database_url, max_size=20)
         await pool.open(wait=True)
-        await apply_migrations(pool)
-        checkpointer = AsyncPostgresSaver(pool)
-        await checkpointer.setup()
-        graph = sales_builder.compile(checkpointer=checkpointer, name="sales")
         model = make_model()
-        wazzup = WazzupClient(
-            settings.wazzup_api_url,
-            settings.wazzup_api_key.get_secret_value(),
-            timeout=settings.wazzup_timeout_seconds,
-        )
-        sender = Sender(
-            pool,
-            wazzup,
-            max_attempts=settings.send_max_attempts,
-            backoff_seconds=settings.send_backoff_seconds,
-            backoff_cap_seconds=settings.send_backoff_cap_seconds,
-            poll_interval_seconds=settings.poll_interval_seconds,
-        )
-        dispatcher = Dispatcher(
-            pool,
-            GraphTurnRunner(graph, Context(model=model)),
-            workers=settings.workers,
-            debounce_seconds=settings.debounce_seconds,
-            debounce_cap_seconds=settings.debounce_cap_seconds,
-            poll_interval_seconds=settings.poll_interval_seconds,
-            on_reply_queued=sender.wake,
-        )
+        workers = None
+        if settings.worker_processes > 0:
+            workers = WorkerSupervisor(settings, database_url, settings.worker_processes)
+            workers.start()
         app.state.services = Services(
-            settings=settings,
-            pool=pool,
-            database_url=database_url,
-            graph=graph,
-            model=model,
-            dispatcher=dispatcher,
-            sender=sender,
+            settings=settings, pool=pool, database_url=database_url, model=model, workers=workers
         )
-        sender.start()
-        dispatcher.start()
-        log.info("noor is up: model=%s sandbox=%s workers=%s", model.name, settings.sandbox, settings.workers)
+        log.info(
+            "noor is up: model=%s sandbox=%s worker processes=%s",
+            model.name,
+            settings.sandbox,
+            settings.worker_processes,
+        )
         try:
             yield
         finally:
-            await dispatcher.stop()
-            await sender.stop()
-            await wazzup.aclose()
+            if workers is not None:
+                await workers.stop()
             await pool.close()
 
     app = FastAPI(

@@ -6,13 +6,11 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
-from langgraph.graph.state import CompiledStateGraph
 from psycopg_pool import AsyncConnectionPool
 
 from agent.model import SalesModel
-from server.dispatcher import Dispatcher
-from server.sender import Sender
 from server.settings import Settings
+from server.workers import WorkerSupervisor
 
 
 @dataclass
@@ -20,10 +18,9 @@ class Services:
     settings: Settings
     pool: AsyncConnectionPool[Any]
     database_url: str
-    graph: CompiledStateGraph[Any, Any, Any, Any]
     model: SalesModel
-    dispatcher: Dispatcher
-    sender: Sender
+    workers: WorkerSupervisor | None
+    """None on an API-only node: `noor worker` processes elsewhere run the turns."""
 
 
 def get_services(request: Request) -> Services:

@@ -22,7 +22,7 @@ async def health(services: ServicesDep) -> JSONResponse:
         "model": services.model.name,
         "model_mode": "offline" if services.settings.offline_model else "openrouter",
         "sandbox": services.settings.sandbox,
-        "workers": services.dispatcher.workers,
+        "worker_pids": services.workers.pids() if services.workers else [],
     }
     try:
         async with services.pool.connection() as conn:

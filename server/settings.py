@@ -36,7 +36,10 @@ class Settings(BaseSettings):
     # Dispatcher: one turn at a time per chat, bursts grouped
     debounce_seconds: float = 1.5
     debounce_cap_seconds: float = 6.0
-    workers: int = 4
+    workers: int = Field(default=4, ge=1, description="Turns one worker process runs at once")
+    worker_processes: int = Field(
+        default=1, ge=0, description="Worker processes `noor run` starts; 0 for an API-only node"
+    )
     poll_interval_seconds: float = 0.25
 
     # Sender: retries with backoff on 429/5xx/timeouts

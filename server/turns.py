@@ -50,13 +50,16 @@ class GraphTurnRunner:
     async def __call__(self, turn: PendingTurn) -> TurnOutput:
         config: RunnableConfig = {"configurable": {"thread_id": turn.thread_id}}
         snapshot = await self.graph.aget_state(config)
-        if snapshot.values.get("turn_id") == turn.turn_id:
-            if not snapshot.next:
-                log.info("turn %s already completed in the checkpoint; reusing its reply", turn.turn_id)
-                return cast(TurnOutput, {k: snapshot.values[k] for k in TurnOutput.__annotations__})
+        same_turn = snapshot.values.get("turn_id") == turn.turn_id
+        if same_turn and not snapshot.next and snapshot.values.get("reply_parts"):
+            log.info("turn %s already completed in the checkpoint; reusing its reply", turn.turn_id)
+            return cast(TurnOutput, {k: snapshot.values[k] for k in TurnOutput.__annotations__})
+        if same_turn and snapshot.next:
             log.info("resuming turn %s at %s", turn.turn_id, snapshot.next)
             result = await self.graph.ainvoke(None, config, context=self.context)
         else:
+            # A new turn, or one whose progress was not checkpointed: message ids are stable, so running
+            # it again never duplicates the history.
             payload: TurnInput = {
                 "turn_id": turn.turn_id,
                 "inbound": turn.inbound,

@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse
 
 from server.deps import ServicesDep
 from server.inbox import ingest_webhook
+from server.pipeline import notify_work
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +44,8 @@ async def wazzup_webhook(request: Request, services: ServicesDep, token: Annotat
     if report.errors:
         log.warning("wazzup webhook: skipped items: %s", "; ".join(report.errors))
     if report.conversations_with_work:
-        services.dispatcher.wake()
+        async with services.pool.connection() as conn:
+            await notify_work(conn)
     return JSONResponse(
         {
             "ok": True,

@@ -1,4 +1,4 @@
-"""Worker processes: killed mid-turn and restarted, and two of them sharing one database."""
+"""Worker processes: killed mid-turn and replaced, several sharing one database, supervised by `noor run`."""
 
 from __future__ import annotations
 
@@ -28,7 +28,10 @@ def fake_wazzup() -> Iterator[tuple[FakeWazzup, LiveServer]]:
         yield fake, server
 
 
-def start_worker(database_url: str, wazzup_url: str, port: int, data_dir: Path, **env: str) -> subprocess.Popen[bytes]:
+def spawn(
+    command: str, database_url: str, wazzup_url: str, port: int, data_dir: Path, **env: str
+) -> subprocess.Popen[bytes]:
+    data_dir.mkdir(parents=True, exist_ok=True)
     environment = {
         **os.environ,
         "NOOR_DATABASE_URL": database_url,
@@ -42,19 +45,22 @@ def start_worker(database_url: str, wazzup_url: str, port: int, data_dir: Path, 
         "NOOR_POLL_INTERVAL_SECONDS": "0.05",
         **env,
     }
-    process = subprocess.Popen(
-        [sys.executable, "-m", "server", "run"], env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
+    log = (data_dir / f"{command}-{time.monotonic_ns()}.log").open("wb")
+    return subprocess.Popen([sys.executable, "-m", "server", command], env=environment, stdout=log, stderr=log)
+
+
+def wait_healthy(port: int) -> dict[str, object]:
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:
-            if httpx.get(f"http://127.0.0.1:{port}/health", timeout=1).status_code == 200:
-                return process
+            response = httpx.get(f"http://127.0.0.1:{port}/health", timeout=1)
+            if response.status_code == 200:
+                health: dict[str, object] = response.json()
+                return health
         except httpx.HTTPError:
             pass
         time.sleep(0.1)
-    process.kill()
-    raise RuntimeError("worker did not become healthy")
+    raise RuntimeError("service did not become healthy")
 
 
 def turn_state(database_url: str, chat_id: str) -> list[tuple[object, ...]]:
@@ -66,17 +72,31 @@ def turn_state(database_url: str, chat_id: str) -> list[tuple[object, ...]]:
         ).fetchall()
 
 
-async def test_a_worker_killed_mid_turn_is_answered_exactly_once_after_restart(
+def stop(*processes: subprocess.Popen[bytes]) -> None:
+    for process in processes:
+        if process.poll() is None:
+            process.terminate()
+    for process in processes:
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+async def test_a_worker_killed_mid_turn_is_answered_exactly_once_by_its_replacement(
     database_url: str, tmp_path: Path, fake_wazzup: tuple[FakeWazzup, LiveServer]
 ) -> None:
     fake, wazzup = fake_wazzup
     port = free_port()
     fake.state.webhooks_uri = f"http://127.0.0.1:{port}/webhooks/wazzup?token={DEMO_WEBHOOK_TOKEN}"
-    slow = start_worker(database_url, wazzup.url, port, tmp_path, NOOR_OFFLINE_LATENCY_SECONDS="30")
+    api = spawn("run", database_url, wazzup.url, port, tmp_path, NOOR_WORKER_PROCESSES="0")
+    wait_healthy(port)
+    slow = spawn("worker", database_url, wazzup.url, port, tmp_path, NOOR_OFFLINE_LATENCY_SECONDS="30")
     noor = NoorClient(f"http://127.0.0.1:{port}", wazzup_url=wazzup.url)
+    replacement = None
     try:
         await noor.say("971500000100", "Hello")
-        deadline = time.monotonic() + 10
+        deadline = time.monotonic() + 20
         while turn_state(database_url, "971500000100") != [(1, False)]:
             assert time.monotonic() < deadline, "the turn never started"
             await asyncio.sleep(0.05)
@@ -84,19 +104,14 @@ async def test_a_worker_killed_mid_turn_is_answered_exactly_once_after_restart(
         slow.wait(timeout=10)
         assert fake.sent_to("971500000100") == []
 
-        restarted = start_worker(database_url, wazzup.url, port, tmp_path)
-        try:
-            replies = await noor.wait_for_replies("971500000100", timeout=20)
-            assert len(replies) == 1
-            assert "Noor" in replies[0]["text"]
-            assert len(await noor.settle("971500000100", 1.5)) == 1
-            assert turn_state(database_url, "971500000100") == [(2, True)]
-        finally:
-            restarted.terminate()
-            restarted.wait(timeout=15)
+        replacement = spawn("worker", database_url, wazzup.url, port, tmp_path)
+        replies = await noor.wait_for_replies("971500000100", timeout=30)
+        assert len(replies) == 1
+        assert "Noor" in replies[0]["text"]
+        assert len(await noor.settle("971500000100", 1.5)) == 1
+        assert turn_state(database_url, "971500000100") == [(2, True)]
     finally:
-        if slow.poll() is None:
-            slow.kill()
+        stop(api, slow, *([replacement] if replacement else []))
         await noor.aclose()
 
 
@@ -104,21 +119,40 @@ async def test_two_worker_processes_on_one_database_answer_each_chat_once(
     database_url: str, tmp_path: Path, fake_wazzup: tuple[FakeWazzup, LiveServer]
 ) -> None:
     fake, wazzup = fake_wazzup
-    ports = [free_port(), free_port()]
-    fake.state.webhooks_uri = f"http://127.0.0.1:{ports[0]}/webhooks/wazzup?token={DEMO_WEBHOOK_TOKEN}"
-    workers = [start_worker(database_url, wazzup.url, port, tmp_path / str(port)) for port in ports]
-    clients = [NoorClient(f"http://127.0.0.1:{port}", wazzup_url=wazzup.url) for port in ports]
+    port = free_port()
+    fake.state.webhooks_uri = f"http://127.0.0.1:{port}/webhooks/wazzup?token={DEMO_WEBHOOK_TOKEN}"
+    service = spawn("run", database_url, wazzup.url, port, tmp_path, NOOR_WORKER_PROCESSES="2")
+    noor = NoorClient(f"http://127.0.0.1:{port}", wazzup_url=wazzup.url)
     chats = [f"9715000002{n:02d}" for n in range(12)]
     try:
-        # Webhooks land on both processes, as behind a load balancer.
-        await asyncio.gather(*(clients[n % 2].say(chat, "Hello") for n, chat in enumerate(chats)))
-        await asyncio.gather(*(clients[0].wait_for_replies(chat, timeout=20) for chat in chats))
+        health = wait_healthy(port)
+        assert len(health["worker_pids"]) == 2  # type: ignore[arg-type]
+        await asyncio.gather(*(noor.say(chat, "Hello") for chat in chats))
+        await asyncio.gather(*(noor.wait_for_replies(chat, timeout=30) for chat in chats))
         await asyncio.sleep(1.5)
         assert {chat: len(fake.sent_to(chat)) for chat in chats} == dict.fromkeys(chats, 1)
     finally:
-        for worker in workers:
-            worker.terminate()
-        for worker in workers:
-            worker.wait(timeout=15)
-        for client in clients:
-            await client.aclose()
+        stop(service)
+        await noor.aclose()
+
+
+async def test_noor_run_replaces_a_worker_that_dies(
+    database_url: str, tmp_path: Path, fake_wazzup: tuple[FakeWazzup, LiveServer]
+) -> None:
+    fake, wazzup = fake_wazzup
+    port = free_port()
+    fake.state.webhooks_uri = f"http://127.0.0.1:{port}/webhooks/wazzup?token={DEMO_WEBHOOK_TOKEN}"
+    service = spawn("run", database_url, wazzup.url, port, tmp_path)
+    noor = NoorClient(f"http://127.0.0.1:{port}", wazzup_url=wazzup.url)
+    try:
+        (first,) = wait_healthy(port)["worker_pids"]  # type: ignore[misc]
+        os.kill(first, signal.SIGKILL)
+        deadline = time.monotonic() + 15
+        while wait_healthy(port)["worker_pids"] in ([], [first]):
+            assert time.monotonic() < deadline, "the dead worker was not replaced"
+            await asyncio.sleep(0.2)
+        await noor.say("971500000300", "Hello")
+        assert len(await noor.wait_for_replies("971500000300", timeout=30)) == 1
+    finally:
+        stop(service)
+        await noor.aclose()

@@ -1,0 +1,114 @@
+"""The pipeline: dispatcher and sender, run by worker processes beside the API process.
+
+Turns are CPU work (the graph, checkpoint serialisation). In the API process they would compete for
+the GIL with webhook acknowledgements, so they run in `noor worker` processes that `noor run` starts
+and supervises. Processes coordinate only through Postgres: claims by advisory lock, wake-ups by
+LISTEN/NOTIFY (with polling as the safety net).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import signal
+from typing import Any
+
+import psycopg
+from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver
+from psycopg import AsyncConnection
+
+from agent.context import Context
+from agent.model import SalesModel
+from graphs.sales import builder as sales_builder
+from server.dispatcher import Dispatcher
+from server.sender import Sender
+from server.settings import Settings
+from server.storage.database import make_pool
+from server.turns import GraphTurnRunner
+from tools.wazzup import WazzupClient
+
+log = logging.getLogger(__name__)
+
+WORK_CHANNEL = "noor_work"
+
+
+async def notify_work(conn: AsyncConnection[Any]) -> None:
+    """Tell every worker process that there is something to do."""
+    await conn.execute("SELECT pg_notify(%s, '')", (WORK_CHANNEL,))
+
+
+class Pipeline:
+    def __init__(self, settings: Settings, database_url: str, model: SalesModel) -> None:
+        self.settings = settings
+        self.database_url = database_url
+        self.pool = make_pool(database_url, max_size=settings.workers * 3 + 4)
+        self.wazzup = WazzupClient(
+            settings.wazzup_api_url, settings.wazzup_api_key.get_secret_value(), timeout=settings.wazzup_timeout_seconds
+        )
+        self.sender = Sender(
+            self.pool,
+            self.wazzup,
+            max_attempts=settings.send_max_attempts,
+            backoff_seconds=settings.send_backoff_seconds,
+            backoff_cap_seconds=settings.send_backoff_cap_seconds,
+            poll_interval_seconds=settings.poll_interval_seconds,
+        )
+        self.graph = sales_builder.compile(checkpointer=AsyncPostgresSaver(self.pool), name="sales")
+        self.dispatcher = Dispatcher(
+            self.pool,
+            GraphTurnRunner(self.graph, Context(model=model)),
+            workers=settings.workers,
+            debounce_seconds=settings.debounce_seconds,
+            debounce_cap_seconds=settings.debounce_cap_seconds,
+            poll_interval_seconds=settings.poll_interval_seconds,
+            on_reply_queued=self.sender.wake,
+        )
+        self._listener: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        await self.pool.open(wait=True)
+        self.sender.start()
+        self.dispatcher.start()
+        self._listener = asyncio.create_task(self._listen(), name="listen")
+
+    async def stop(self) -> None:
+        if self._listener:
+            self._listener.cancel()
+            await asyncio.gather(self._listener, return_exceptions=True)
+        await self.dispatcher.stop()
+        await self.sender.stop()
+        await self.wazzup.aclose()
+        await self.pool.close()
+
+    async def _listen(self) -> None:
+        while True:
+            try:
+                async with await psycopg.AsyncConnection.connect(self.database_url, autocommit=True) as conn:
+                    await conn.execute(f"LISTEN {WORK_CHANNEL}")
+                    async for _ in conn.notifies():
+                        self.dispatcher.wake()
+                        self.sender.wake()
+            except psycopg.Error as exc:
+                log.warning("work notifications interrupted (%s); polling meanwhile", exc)
+                await asyncio.sleep(1)
+
+
+async def serve_worker(settings: Settings, database_url: str, model: SalesModel) -> None:
+    """Run one worker process until SIGTERM/SIGINT, or until the process that started it is gone."""
+    pipeline = Pipeline(settings, database_url, model)
+    await pipeline.start()
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    parent = int(os.environ.get("NOOR_PARENT_PID", "0"))
+    log.info("noor worker %s is up: %s concurrent turns", os.getpid(), settings.workers)
+    while not stop.is_set():
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=1.0)
+        if parent and os.getppid() != parent:
+            log.warning("the service that started this worker is gone; stopping")
+            break
+    await pipeline.stop()
