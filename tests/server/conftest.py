@@ -7,11 +7,12 @@ import pytest
 
 from server.app import create_app
 from server.settings import Settings
+from tests.support.db import TestDatabases
 from tests.support.live import free_port, live_server
 from tests.support.wazzup import NoorClient
 
 
-def test_settings(database_url: str, data_dir: Path, port: int, **overrides: object) -> Settings:
+def service_settings(database_url: str, data_dir: Path, port: int, **overrides: object) -> Settings:
     values: dict[str, object] = {
         "port": port,
         "database_url": database_url,
@@ -27,10 +28,17 @@ def test_settings(database_url: str, data_dir: Path, port: int, **overrides: obj
     return Settings.model_validate(values)
 
 
-@pytest.fixture
-def service_url(database_url: str, tmp_path: Path) -> Iterator[str]:
+@pytest.fixture(scope="module")
+def service_database_url(test_databases: TestDatabases) -> str:
+    """One database for the module's service; tests keep apart by using chats of their own."""
+    return test_databases.fresh()
+
+
+@pytest.fixture(scope="module")
+def service_url(service_database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Noor as `noor run` starts it (API + a worker process), with the sandbox, on a loopback port."""
     port = free_port()
-    app = create_app(test_settings(database_url, tmp_path, port))
+    app = create_app(service_settings(service_database_url, tmp_path_factory.mktemp("service"), port))
     with live_server(app, port) as server:
         yield server.url
 

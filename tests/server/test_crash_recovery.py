@@ -125,8 +125,9 @@ async def test_two_worker_processes_on_one_database_answer_each_chat_once(
     noor = NoorClient(f"http://127.0.0.1:{port}", wazzup_url=wazzup.url)
     chats = [f"9715000002{n:02d}" for n in range(12)]
     try:
-        health = wait_healthy(port)
-        assert len(health["worker_pids"]) == 2  # type: ignore[arg-type]
+        pids = wait_healthy(port)["worker_pids"]
+        assert isinstance(pids, list)
+        assert len(pids) == 2
         await asyncio.gather(*(noor.say(chat, "Hello") for chat in chats))
         await asyncio.gather(*(noor.wait_for_replies(chat, timeout=30) for chat in chats))
         await asyncio.sleep(1.5)
@@ -145,7 +146,10 @@ async def test_noor_run_replaces_a_worker_that_dies(
     service = spawn("run", database_url, wazzup.url, port, tmp_path)
     noor = NoorClient(f"http://127.0.0.1:{port}", wazzup_url=wazzup.url)
     try:
-        (first,) = wait_healthy(port)["worker_pids"]  # type: ignore[misc]
+        pids = wait_healthy(port)["worker_pids"]
+        assert isinstance(pids, list)
+        assert len(pids) == 1
+        first = int(pids[0])
         os.kill(first, signal.SIGKILL)
         deadline = time.monotonic() + 15
         while wait_healthy(port)["worker_pids"] in ([], [first]):

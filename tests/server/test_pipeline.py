@@ -39,13 +39,13 @@ async def test_a_redelivery_with_altered_json_is_still_a_duplicate(noor: NoorCli
     assert len(await noor.settle("971500000011")) == 1
 
 
-async def test_a_burst_of_three_messages_gets_one_turn(noor: NoorClient, database_url: str) -> None:
+async def test_a_burst_of_three_messages_gets_one_turn(noor: NoorClient, service_database_url: str) -> None:
     for text in ("Hello", "I need office chairs", "for 8 people"):
         await noor.say("971500000020", text)
         await asyncio.sleep(0.1)
     await noor.wait_for_replies("971500000020")
     assert len(await noor.settle("971500000020")) == 1
-    with psycopg.connect(database_url) as conn:
+    with psycopg.connect(service_database_url) as conn:
         turns = conn.execute(
             "SELECT t.inbound_ids FROM turns t JOIN conversations c ON c.id = t.conversation_id"
             " WHERE c.chat_id = '971500000020'"
@@ -118,7 +118,7 @@ async def test_a_timeout_and_a_5xx_after_sending_are_retried_without_a_duplicate
     assert len(await noor.sent("971500000071")) == 1
 
 
-async def test_a_human_echo_silences_the_bot_for_that_chat(noor: NoorClient, database_url: str) -> None:
+async def test_a_human_echo_silences_the_bot_for_that_chat(noor: NoorClient, service_database_url: str) -> None:
     await noor.say("971500000080", "Hello")
     await noor.wait_for_replies("971500000080")
     operator = await noor.http.post(
@@ -130,7 +130,7 @@ async def test_a_human_echo_silences_the_bot_for_that_chat(noor: NoorClient, dat
     await noor.say("971500000081", "Hello")  # another chat is unaffected
     await noor.wait_for_replies("971500000081")
     assert len(await noor.settle("971500000080")) == 1  # only the bot's first reply
-    with psycopg.connect(database_url) as conn:
+    with psycopg.connect(service_database_url) as conn:
         mode, held = conn.execute(
             "SELECT c.mode, count(m.*) FILTER (WHERE m.status = 'held') FROM conversations c"
             " JOIN messages m ON m.conversation_id = c.id WHERE c.chat_id = '971500000080' GROUP BY c.mode"
@@ -139,11 +139,11 @@ async def test_a_human_echo_silences_the_bot_for_that_chat(noor: NoorClient, dat
     assert held == 1
 
 
-async def test_our_own_echoes_and_statuses_update_the_outbox(noor: NoorClient, database_url: str) -> None:
+async def test_our_own_echoes_and_statuses_update_the_outbox(noor: NoorClient, service_database_url: str) -> None:
     await noor.say("971500000090", "Hello")
     await noor.wait_for_replies("971500000090")
     await asyncio.sleep(0.5)  # the fake posts the echo and a "delivered" status after the 201
-    with psycopg.connect(database_url) as conn:
+    with psycopg.connect(service_database_url) as conn:
         row = conn.execute(
             "SELECT o.status, o.provider_message_id FROM outbox o JOIN conversations c ON c.id = o.conversation_id"
             " WHERE c.chat_id = '971500000090'"
