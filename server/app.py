@@ -13,6 +13,7 @@ from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver
 from agent.models import make_model
 from sandbox.mount import create_sandbox
 from server import health, webhooks
+from server.deliveries import DeliveryWriter
 from server.deps import Services
 from server.settings import Settings, get_settings
 from server.storage.database import make_pool, resolve_database_url
@@ -44,12 +45,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         pool = make_pool(database_url, max_size=20)
         await pool.open(wait=True)
         model = make_model()
+        deliveries = DeliveryWriter(pool)
+        deliveries.start()
         workers = None
         if settings.worker_processes > 0:
             workers = WorkerSupervisor(settings, database_url, settings.worker_processes)
             workers.start()
         app.state.services = Services(
-            settings=settings, pool=pool, database_url=database_url, model=model, workers=workers
+            settings=settings,
+            pool=pool,
+            database_url=database_url,
+            model=model,
+            deliveries=deliveries,
+            workers=workers,
         )
         log.info(
             "noor is up: model=%s sandbox=%s worker processes=%s",
@@ -62,6 +70,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         finally:
             if workers is not None:
                 await workers.stop()
+            await deliveries.stop()
             await pool.close()
 
     app = FastAPI(

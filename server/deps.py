@@ -9,6 +9,7 @@ from fastapi import Depends, Request
 from psycopg_pool import AsyncConnectionPool
 
 from agent.model import SalesModel
+from server.deliveries import DeliveryWriter
 from server.settings import Settings
 from server.workers import WorkerSupervisor
 
@@ -19,11 +20,12 @@ class Services:
     pool: AsyncConnectionPool[Any]
     database_url: str
     model: SalesModel
+    deliveries: DeliveryWriter
     workers: WorkerSupervisor | None
     """None on an API-only node: `noor worker` processes elsewhere run the turns."""
 
 
-def get_services(request: Request) -> Services:
+async def get_services(request: Request) -> Services:
     services: Services = request.app.state.services
     return services
 

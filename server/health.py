@@ -32,6 +32,7 @@ async def health(services: ServicesDep) -> JSONResponse:
                 SELECT (SELECT count(*) FROM messages WHERE status = 'pending') AS pending_messages,
                        (SELECT count(*) FROM outbox WHERE status IN ('pending', 'sending')) AS outbox_pending,
                        (SELECT count(*) FROM outbox WHERE status = 'failed') AS outbox_failed,
+                       (SELECT count(*) FROM webhook_deliveries WHERE processed_at IS NULL) AS deliveries_pending,
                        to_regclass('checkpoints') IS NOT NULL AS checkpointer
                 """
                 )
@@ -44,6 +45,6 @@ async def health(services: ServicesDep) -> JSONResponse:
         status="ok" if row["checkpointer"] else "degraded",
         database="ok",
         checkpointer="ok" if row["checkpointer"] else "missing",
-        queue={k: row[k] for k in ("pending_messages", "outbox_pending", "outbox_failed")},
+        queue={k: row[k] for k in ("deliveries_pending", "pending_messages", "outbox_pending", "outbox_failed")},
     )
     return JSONResponse(report, status_code=200 if row["checkpointer"] else 503)

@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from psycopg import AsyncConnection
-from psycopg_pool import AsyncConnectionPool
 from pydantic import ValidationError
 
 from tools.wazzup import WazzupMessage, WazzupStatus
@@ -45,6 +44,10 @@ UPDATE outbox SET status = %(status)s, updated_at = now(),
 """
 
 
+WORK_CHANNEL = "noor_work"
+"""Postgres NOTIFY channel: a webhook delivery was stored, there is work for the workers."""
+
+
 @dataclass
 class IngestReport:
     outcomes: list[Outcome] = field(default_factory=list)
@@ -53,6 +56,11 @@ class IngestReport:
 
     def count(self, outcome: Outcome) -> int:
         return self.outcomes.count(outcome)
+
+    def merge(self, other: IngestReport) -> None:
+        self.outcomes.extend(other.outcomes)
+        self.errors.extend(other.errors)
+        self.conversations_with_work |= other.conversations_with_work
 
 
 def _text_hash(text: str | None) -> str:
@@ -81,16 +89,14 @@ async def _record_event(
     return await cursor.fetchone() is not None
 
 
-async def upsert_conversation(conn: AsyncConnection[Any], message: WazzupMessage, *, inbound: bool) -> dict[str, Any]:
+async def upsert_conversation(conn: AsyncConnection[Any], message: WazzupMessage) -> dict[str, Any]:
     name = message.contact.name if message.contact and not message.is_echo else None
     cursor = await conn.execute(
         """
-        INSERT INTO conversations (channel_id, chat_id, chat_type, thread_id, customer_name, last_inbound_at)
-        VALUES (%(channel)s, %(chat)s, %(type)s, %(thread)s, %(name)s, CASE WHEN %(inbound)s THEN now() END)
+        INSERT INTO conversations (channel_id, chat_id, chat_type, thread_id, customer_name)
+        VALUES (%(channel)s, %(chat)s, %(type)s, %(thread)s, %(name)s)
         ON CONFLICT (channel_id, chat_id) DO UPDATE SET
-            customer_name = COALESCE(conversations.customer_name, EXCLUDED.customer_name),
-            last_inbound_at = COALESCE(EXCLUDED.last_inbound_at, conversations.last_inbound_at),
-            updated_at = now()
+            customer_name = COALESCE(conversations.customer_name, EXCLUDED.customer_name), updated_at = now()
         RETURNING id, mode
         """,
         {
@@ -99,7 +105,6 @@ async def upsert_conversation(conn: AsyncConnection[Any], message: WazzupMessage
             "type": message.chat_type,
             "thread": f"{message.channel_id}:{message.chat_id}",
             "name": name,
-            "inbound": inbound,
         },
     )
     row = await cursor.fetchone()
@@ -107,31 +112,64 @@ async def upsert_conversation(conn: AsyncConnection[Any], message: WazzupMessage
     return dict(row)
 
 
-async def _ingest_inbound(conn: AsyncConnection[Any], message: WazzupMessage, report: IngestReport) -> Outcome:
-    if message.chat_type != "whatsapp":
-        return "ignored"
-    conversation = await upsert_conversation(conn, message, inbound=True)
-    held = conversation["mode"] == "human"
-    await conn.execute(
-        """
-        INSERT INTO messages (conversation_id, direction, author, kind, text, content_uri,
-                              provider_message_id, provider_time, status)
-        VALUES (%s, 'in', 'customer', %s, %s, %s, %s, %s, %s)
-        ON CONFLICT (provider_message_id) WHERE provider_message_id IS NOT NULL DO NOTHING
-        """,
-        (
-            conversation["id"],
-            message.type,
-            message.text,
-            message.content_uri,
-            message.message_id,
-            message.date_time,
-            "held" if held else "pending",
-        ),
-    )
-    if not held:
-        report.conversations_with_work.add(conversation["id"])
-    return "held" if held else "queued"
+# One statement, so one round trip and atomic: the event, the conversation and the pending message land
+# together or (a redelivery) not at all.
+INBOUND_SQL = """
+WITH event AS (
+    INSERT INTO inbox_events (dedupe_key, kind, chat_id, payload)
+    VALUES (%(key)s, 'message', %(chat)s, %(payload)s)
+    ON CONFLICT (dedupe_key) DO NOTHING
+    RETURNING id
+), conversation AS (
+    INSERT INTO conversations (channel_id, chat_id, chat_type, thread_id, customer_name, last_inbound_at)
+    SELECT %(channel)s, %(chat)s, %(chat_type)s, %(thread)s, %(name)s, now() FROM event
+    ON CONFLICT (channel_id, chat_id) DO UPDATE SET
+        customer_name = COALESCE(conversations.customer_name, EXCLUDED.customer_name),
+        last_inbound_at = now(), updated_at = now()
+    RETURNING id, mode
+), message AS (
+    INSERT INTO messages (conversation_id, direction, author, kind, text, content_uri,
+                          provider_message_id, provider_time, status)
+    SELECT id, 'in', 'customer', %(kind)s, %(text)s, %(uri)s, %(message_id)s, %(time)s,
+           CASE WHEN mode = 'human' THEN 'held' ELSE 'pending' END
+      FROM conversation
+    ON CONFLICT (provider_message_id) WHERE provider_message_id IS NOT NULL DO NOTHING
+    RETURNING conversation_id, status
+)
+SELECT (SELECT count(*) FROM event) AS new_event, message.conversation_id, message.status
+  FROM (SELECT 1) AS one LEFT JOIN message ON true
+"""
+
+
+async def _ingest_inbound(
+    conn: AsyncConnection[Any], message: WazzupMessage, raw: dict[str, Any], key: str, report: IngestReport
+) -> Outcome:
+    row = await (
+        await conn.execute(
+            INBOUND_SQL,
+            {
+                "key": key,
+                "chat": message.chat_id,
+                "payload": json.dumps(raw, ensure_ascii=False),
+                "channel": message.channel_id,
+                "chat_type": message.chat_type,
+                "thread": f"{message.channel_id}:{message.chat_id}",
+                "name": message.contact.name if message.contact else None,
+                "kind": message.type,
+                "text": message.text,
+                "uri": message.content_uri,
+                "message_id": message.message_id,
+                "time": message.date_time,
+            },
+        )
+    ).fetchone()
+    assert row is not None
+    if not row["new_event"]:
+        return "duplicate"
+    if row["status"] == "held":
+        return "held"
+    report.conversations_with_work.add(row["conversation_id"])
+    return "queued"
 
 
 async def _match_our_echo(conn: AsyncConnection[Any], message: WazzupMessage) -> bool:
@@ -180,7 +218,7 @@ async def _ingest_echo(conn: AsyncConnection[Any], message: WazzupMessage) -> Ou
     seen = await conn.execute("SELECT 1 FROM messages WHERE provider_message_id = %s", (message.message_id,))
     if await seen.fetchone() is not None:
         return "human_echo"  # a later status of a manager's message we already recorded
-    conversation = await upsert_conversation(conn, message, inbound=False)
+    conversation = await upsert_conversation(conn, message)
     await conn.execute(
         """
         INSERT INTO messages (conversation_id, direction, author, kind, text, content_uri,
@@ -230,55 +268,65 @@ async def _ingest_edit_or_delete(conn: AsyncConnection[Any], message: WazzupMess
 async def ingest_message(conn: AsyncConnection[Any], raw: dict[str, Any], report: IngestReport) -> Outcome:
     message = WazzupMessage.model_validate(raw)
     kind, key = message_dedupe_key(message)
+    if kind == "message" and message.chat_type == "whatsapp":
+        return await _ingest_inbound(conn, message, raw, key, report)
     async with conn.transaction():
         if not await _record_event(conn, key, kind, message.chat_id, raw):
             return "duplicate"
         if kind == "message":
-            return await _ingest_inbound(conn, message, report)
+            return "ignored"  # group chats and other channels: kept, not answered
         if kind == "echo":
             return await _ingest_echo(conn, message)
         return await _ingest_edit_or_delete(conn, message)
 
 
+def _status_params(status: WazzupStatus) -> dict[str, Any]:
+    return {
+        "status": status.status,
+        "error": json.dumps(status.error, ensure_ascii=False) if status.error else None,
+        "message_id": status.message_id,
+        "rank": STATUS_RANK.get(status.status, 0),
+    }
+
+
 async def apply_status(conn: AsyncConnection[Any], status: WazzupStatus) -> None:
-    error = json.dumps(status.error, ensure_ascii=False) if status.error else None
-    await conn.execute(
-        ADVANCE_STATUS_SQL,
-        {
-            "status": status.status,
-            "error": error,
-            "message_id": status.message_id,
-            "rank": STATUS_RANK.get(status.status, 0),
-        },
-    )
+    await conn.execute(ADVANCE_STATUS_SQL, _status_params(status))
+
+
+STATUS_SQL = f"""
+WITH event AS (
+    INSERT INTO inbox_events (dedupe_key, kind, chat_id, payload)
+    VALUES (%(key)s, 'status', NULL, %(payload)s)
+    ON CONFLICT (dedupe_key) DO NOTHING
+    RETURNING id
+), advanced AS ({ADVANCE_STATUS_SQL} AND EXISTS (SELECT 1 FROM event) RETURNING outbox.id)
+SELECT (SELECT count(*) FROM event) AS new_event
+"""
 
 
 async def ingest_status(conn: AsyncConnection[Any], raw: dict[str, Any]) -> Outcome:
+    """One statement: the status event is recorded once and advances our outbox row if it is news."""
     status = WazzupStatus.model_validate(raw)
-    async with conn.transaction():
-        key = f"status:{status.message_id}:{status.status}"
-        if not await _record_event(conn, key, "status", None, raw):
-            return "duplicate"
-        await apply_status(conn, status)
-    return "status"
+    params = {"key": f"status:{status.message_id}:{status.status}", "payload": json.dumps(raw, ensure_ascii=False)}
+    row = await (await conn.execute(STATUS_SQL, {**params, **_status_params(status)})).fetchone()
+    return "status" if row and row["new_event"] else "duplicate"
 
 
-async def ingest_webhook(pool: AsyncConnectionPool[Any], body: dict[str, Any]) -> IngestReport:
-    """Store every item of one webhook body; a bad item is reported and skipped, the others still land."""
+async def ingest_body(conn: AsyncConnection[Any], body: dict[str, Any]) -> IngestReport:
+    """Every item of one webhook body; a bad item is reported and skipped, the others still land."""
     report = IngestReport()
-    async with pool.connection() as conn:
-        for raw in _items(body, "messages", report):
-            try:
-                report.outcomes.append(await ingest_message(conn, raw, report))
-            except ValidationError as exc:
-                report.outcomes.append("invalid")
-                report.errors.append(f"messages item: {_first_error(exc)}")
-        for raw in _items(body, "statuses", report):
-            try:
-                report.outcomes.append(await ingest_status(conn, raw))
-            except ValidationError as exc:
-                report.outcomes.append("invalid")
-                report.errors.append(f"statuses item: {_first_error(exc)}")
+    for raw in _items(body, "messages", report):
+        try:
+            report.outcomes.append(await ingest_message(conn, raw, report))
+        except ValidationError as exc:
+            report.outcomes.append("invalid")
+            report.errors.append(f"messages item: {_first_error(exc)}")
+    for raw in _items(body, "statuses", report):
+        try:
+            report.outcomes.append(await ingest_status(conn, raw))
+        except ValidationError as exc:
+            report.outcomes.append("invalid")
+            report.errors.append(f"statuses item: {_first_error(exc)}")
     return report
 
 

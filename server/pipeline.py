@@ -13,16 +13,16 @@ import contextlib
 import logging
 import os
 import signal
-from typing import Any
 
 import psycopg
 from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver
-from psycopg import AsyncConnection
 
 from agent.context import Context
 from agent.model import SalesModel
 from graphs.sales import builder as sales_builder
+from server.deliveries import Ingestor
 from server.dispatcher import Dispatcher
+from server.inbox import WORK_CHANNEL
 from server.sender import Sender
 from server.settings import Settings
 from server.storage.database import make_pool
@@ -30,13 +30,6 @@ from server.turns import GraphTurnRunner
 from tools.wazzup import WazzupClient
 
 log = logging.getLogger(__name__)
-
-WORK_CHANNEL = "noor_work"
-
-
-async def notify_work(conn: AsyncConnection[Any]) -> None:
-    """Tell every worker process that there is something to do."""
-    await conn.execute("SELECT pg_notify(%s, '')", (WORK_CHANNEL,))
 
 
 class Pipeline:
@@ -65,18 +58,23 @@ class Pipeline:
             poll_interval_seconds=settings.poll_interval_seconds,
             on_reply_queued=self.sender.wake,
         )
+        self.ingestor = Ingestor(
+            self.pool, on_work=self.dispatcher.wake, poll_interval_seconds=settings.poll_interval_seconds
+        )
         self._listener: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
         await self.pool.open(wait=True)
         self.sender.start()
         self.dispatcher.start()
+        self.ingestor.start()
         self._listener = asyncio.create_task(self._listen(), name="listen")
 
     async def stop(self) -> None:
         if self._listener:
             self._listener.cancel()
             await asyncio.gather(self._listener, return_exceptions=True)
+        await self.ingestor.stop()
         await self.dispatcher.stop()
         await self.sender.stop()
         await self.wazzup.aclose()
@@ -88,8 +86,7 @@ class Pipeline:
                 async with await psycopg.AsyncConnection.connect(self.database_url, autocommit=True) as conn:
                     await conn.execute(f"LISTEN {WORK_CHANNEL}")
                     async for _ in conn.notifies():
-                        self.dispatcher.wake()
-                        self.sender.wake()
+                        self.ingestor.wake()
             except psycopg.Error as exc:
                 log.warning("work notifications interrupted (%s); polling meanwhile", exc)
                 await asyncio.sleep(1)

@@ -76,7 +76,7 @@ def resolve_database_url(configured: str | None, data_dir: Path, database: str =
 
 def pool_kwargs() -> dict[str, Any]:
     # AsyncPostgresSaver needs autocommit and dict rows, else checkpoints stay in an open transaction.
-    return {"autocommit": True, "prepare_threshold": None, "row_factory": dict_row}
+    return {"autocommit": True, "prepare_threshold": 0, "row_factory": dict_row}
 
 
 def make_pool(url: str, *, min_size: int = 2, max_size: int = 20) -> AsyncConnectionPool[Any]:

@@ -43,7 +43,7 @@ async def apply_migrations(pool: AsyncConnectionPool[Any]) -> list[str]:
                 if version in done:
                     continue
                 async with conn.transaction():
-                    await conn.execute(text.encode("utf-8"))
+                    await conn.execute(text.encode("utf-8"), prepare=False)
                     await conn.execute("INSERT INTO schema_migrations (version, name) VALUES (%s, %s)", (version, name))
                 applied.append(name)
                 log.info("applied migration %s", name)

@@ -1,0 +1,111 @@
+"""Webhook acknowledgement under load on loopback: one API process (plus its worker process).
+
+Targets (issue 2): p99 <= 25 ms at 200 requests/s, and closed-loop throughput at least half of a bare
+FastAPI endpoint measured in the same run. The traffic is what Wazzup sends: for each customer message,
+about three more webhooks (our echo, "delivered", "read"). So one request in four is a new customer
+message (a turn, a reply sent to the fake Wazzup in its own process) and three are status updates.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from typing import Any
+
+import httpx
+
+from bench.common import free_port, percentile, process, python, scratch_database, summary_ms, wait_until_healthy
+from bench.loadgen import closed_loop, encode, open_loop
+from server.settings import DEMO_CHANNEL_ID
+
+RATE_PER_SECOND = 200
+DURATION_SECONDS = 15.0
+CLOSED_LOOP_CONNECTIONS = 16
+CLOSED_LOOP_SECONDS = 8.0
+CHATS = 400
+
+
+def webhook_body(n: int) -> dict[str, Any]:
+    """Request n of the mix: every fourth is a customer message, the others are statuses."""
+    if n % 4:
+        status = ("sent", "delivered", "read")[n % 4 - 1]
+        return {
+            "statuses": [{"messageId": str(uuid.uuid4()), "timestamp": "2026-09-14T08:12:52.000Z", "status": status}]
+        }
+    chat = f"97155{n // 4 % CHATS:07d}"
+    return {
+        "messages": [
+            {
+                "messageId": str(uuid.uuid4()),
+                "dateTime": "2026-09-14T08:12:45.301Z",
+                "channelId": DEMO_CHANNEL_ID,
+                "chatType": "whatsapp",
+                "chatId": chat,
+                "type": "text",
+                "isEcho": False,
+                "status": "inbound",
+                "text": "Hello, do you have ergonomic chairs?",
+                "contact": {"name": "Bench", "phone": chat},
+            }
+        ]
+    }
+
+
+def encoded_body(n: int) -> bytes:
+    return encode(webhook_body(n))
+
+
+def kind(n: int) -> str:
+    return "statuses" if n % 4 else "messages"
+
+
+def main() -> None:
+    bare_port, noor_port, wazzup_port = free_port(), free_port(), free_port()
+    uvicorn = [python(), "-m", "uvicorn", "--log-level", "warning"]
+    with process([*uvicorn, "bench.bare_app:app", "--port", str(bare_port)]):
+        wait_until_healthy(f"http://127.0.0.1:{bare_port}/health")
+        bare_url = f"http://127.0.0.1:{bare_port}/webhooks/wazzup"
+        asyncio.run(closed_loop(bare_url, CLOSED_LOOP_CONNECTIONS, 1.0, encoded_body))  # warm-up
+        bare_rps = asyncio.run(closed_loop(bare_url, CLOSED_LOOP_CONNECTIONS, CLOSED_LOOP_SECONDS, encoded_body))
+        bare_latency, _ = asyncio.run(open_loop(bare_url, RATE_PER_SECOND, 5.0, encoded_body, kind))
+
+    with (
+        scratch_database() as database_url,
+        process([*uvicorn, "bench.fake_wazzup_app:create", "--factory", "--port", str(wazzup_port)]),
+    ):
+        env = {
+            "NOOR_DATABASE_URL": database_url,
+            "NOOR_PORT": str(noor_port),
+            "NOOR_LOG_LEVEL": "WARNING",
+            "NOOR_SANDBOX": "false",
+            "NOOR_WAZZUP_BASE_URL": f"http://127.0.0.1:{wazzup_port}/v3",
+        }
+        with process([python(), "-m", "server", "run"], env):
+            wait_until_healthy(f"http://127.0.0.1:{noor_port}/health")
+            url = f"http://127.0.0.1:{noor_port}/webhooks/wazzup?token=demo-webhook-token"
+            asyncio.run(open_loop(url, 50, 2.0, encoded_body, kind))  # warm-up
+            latencies, errors = asyncio.run(open_loop(url, RATE_PER_SECOND, DURATION_SECONDS, encoded_body, kind))
+            noor_rps = asyncio.run(closed_loop(url, CLOSED_LOOP_CONNECTIONS, CLOSED_LOOP_SECONDS, encoded_body))
+            sent = httpx.get(f"http://127.0.0.1:{wazzup_port}/sent", timeout=10).json()
+
+    p99 = percentile(latencies["all"], 0.99) * 1000
+    ratio = noor_rps / bare_rps
+    print(
+        f"webhook ack at {RATE_PER_SECOND} req/s for {DURATION_SECONDS:.0f} s: {summary_ms(latencies['all'])} errors={errors}"
+    )
+    print(f"  customer messages: {summary_ms(latencies['messages'])}")
+    print(f"  statuses:          {summary_ms(latencies['statuses'])}")
+    print(f"  replies the worker sent meanwhile: {len(sent)}")
+    print(f"bare FastAPI at {RATE_PER_SECOND} req/s (baseline): {summary_ms(bare_latency['all'])}")
+    print(
+        f"throughput ({CLOSED_LOOP_CONNECTIONS} connections): webhook {noor_rps:.0f} req/s,"
+        f" bare FastAPI {bare_rps:.0f} req/s, ratio {ratio:.2f} (target >= 0.50)"
+    )
+    print(
+        f"p99 {p99:.1f} ms (target <= 25 ms): {'PASS' if p99 <= 25 else 'MISS'};"
+        f" throughput ratio: {'PASS' if ratio >= 0.5 else 'MISS'}"
+    )
+
+
+if __name__ == "__main__":
+    main()
