@@ -22,7 +22,7 @@ from server.inbox import WORK_CHANNEL, IngestReport, ingest_body
 log = logging.getLogger(__name__)
 
 STORE_SQL = f"""
-WITH stored AS (INSERT INTO webhook_deliveries (body) SELECT unnest(%s::jsonb[]) RETURNING id)
+WITH stored AS (INSERT INTO webhook_deliveries (body) SELECT jsonb_array_elements(%s::jsonb) RETURNING id)
 SELECT pg_notify('{WORK_CHANNEL}', '') FROM (SELECT count(*) FROM stored) AS batch
 """
 
@@ -57,7 +57,8 @@ class DeliveryWriter:
                 batch.append(self._queue.get_nowait())
             try:
                 async with self.pool.connection() as conn:
-                    await conn.execute(STORE_SQL, ([body for body, _ in batch],))
+                    # The bodies were checked to be JSON objects: one JSON array of them is one parameter.
+                    await conn.execute(STORE_SQL, ("[" + ",".join(body for body, _ in batch) + "]",))
             except Exception as exc:
                 for _, done in batch:
                     if not done.done():

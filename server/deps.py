@@ -25,9 +25,13 @@ class Services:
     """None on an API-only node: `noor worker` processes elsewhere run the turns."""
 
 
-async def get_services(request: Request) -> Services:
+def get_services(request: Request) -> Services:
     services: Services = request.app.state.services
     return services
 
 
-ServicesDep = Annotated[Services, Depends(get_services)]
+async def services_dependency(request: Request) -> Services:
+    return get_services(request)
+
+
+ServicesDep = Annotated[Services, Depends(services_dependency)]

@@ -9,20 +9,28 @@ from __future__ import annotations
 import hmac
 import json
 import logging
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Query, Request
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse, Response
 
-from server.deps import ServicesDep
+from server.deps import get_services
 
 log = logging.getLogger(__name__)
 
 router = APIRouter(tags=["webhooks"])
 
+OK_BODY = b'{"ok":true}'
 
-@router.post("/webhooks/wazzup")
-async def wazzup_webhook(request: Request, services: ServicesDep, token: Annotated[str, Query()] = "") -> JSONResponse:
+
+@router.post(
+    "/webhooks/wazzup",
+    openapi_extra={"parameters": [{"name": "token", "in": "query", "required": True, "schema": {"type": "string"}}]},
+)
+async def wazzup_webhook(request: Request) -> Response:
+    # The hottest route: no dependency solving, the query string and services are read directly.
+    services = get_services(request)
+    token = request.query_params.get("token", "")
     expected = services.settings.wazzup_webhook_token.get_secret_value()
     if not hmac.compare_digest(token.encode(), expected.encode()):
         return JSONResponse({"error": "forbidden", "detail": "invalid webhook token"}, status_code=403)
@@ -35,7 +43,6 @@ async def wazzup_webhook(request: Request, services: ServicesDep, token: Annotat
     if not isinstance(body, dict):
         log.warning("wazzup webhook: body is %s, not an object", type(body).__name__)
         return JSONResponse({"error": "unexpected_body", "detail": "the body must be a JSON object"}, 400)
-    if body.get("test") is True:
-        return JSONResponse({"ok": True})
-    await services.deliveries.store(raw.decode("utf-8"))
-    return JSONResponse({"ok": True})
+    if body.get("test") is not True:
+        await services.deliveries.store(raw.decode("utf-8"))
+    return Response(OK_BODY, media_type="application/json")
