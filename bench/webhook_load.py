@@ -96,7 +96,8 @@ def main() -> None:
         node, node_errors, node_rps, _ = measure_noor(0, wazzup_port)
 
     print(
-        f"bare FastAPI (baseline): {bare_rps:.0f} req/s closed loop; at {RATE_PER_SECOND} req/s {summary_ms(bare_latency['all'])}"
+        f"bare FastAPI (baseline): {bare_rps:.0f} req/s closed loop;"
+        f" at {RATE_PER_SECOND} req/s {summary_ms(bare_latency['all'])}"
     )
     for title, latencies, errors, rps in (
         ("one box: API process + its worker process turning every customer message", box, box_errors, box_rps),
@@ -106,7 +107,8 @@ def main() -> None:
         ratio = rps / bare_rps
         print(f"{title}")
         print(
-            f"  ack at {RATE_PER_SECOND} req/s for {DURATION_SECONDS:.0f} s: {summary_ms(latencies['all'])} errors={errors}"
+            f"  ack at {RATE_PER_SECOND} req/s for {DURATION_SECONDS:.0f} s:"
+            f" {summary_ms(latencies['all'])} errors={errors}"
         )
         print(f"    customer messages: {summary_ms(latencies['messages'])}")
         print(f"    statuses:          {summary_ms(latencies['statuses'])}")
