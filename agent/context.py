@@ -1,10 +1,19 @@
-"""Run-scoped knobs the graph reads (LangGraph context), and the services it calls."""
+"""Run-scoped knobs the graph reads (LangGraph context), and the services its nodes call.
+
+Services are injected by the worker; when absent (Studio, a test of one node) the model defaults to
+the one built from Settings and the other services are simply not used.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from agent.model import SalesModel
+
+if TYPE_CHECKING:
+    from tools.catalog.search import CatalogSearch
+    from tools.knowledge import KnowledgeBase
 
 
 @dataclass(kw_only=True)
@@ -13,8 +22,13 @@ class Context:
     company_name: str = "Treejar"
     max_part_chars: int = 1500
     """WhatsApp shows long messages poorly: longer replies are split into parts of at most this size."""
+    recommendations: int = 3
+    """How many options a recommendation shows."""
+    history_messages: int = 12
+    """Recent messages the model sees verbatim; older ones are summarised."""
     model: SalesModel | None = field(default=None, repr=False)
-    """Injected by the service; when absent (Studio, tests of one node) the default is built from Settings."""
+    catalog: CatalogSearch | None = field(default=None, repr=False)
+    knowledge: KnowledgeBase | None = field(default=None, repr=False)
 
     def sales_model(self) -> SalesModel:
         if self.model is None:

@@ -90,15 +90,16 @@ def make_model() -> SalesModel:
     offline = OfflineModel(latency_seconds=settings.offline_latency_seconds)
     if settings.openrouter_api_key is None:
         return offline
-    from langchain_openai import ChatOpenAI
+    from tools.llm.openrouter import make_openrouter_chat_model
 
-    chat = ChatOpenAI(
-        model=settings.openrouter_model,
-        api_key=settings.openrouter_api_key,
+    chat = make_openrouter_chat_model(
+        settings.openrouter_api_key,
         base_url=settings.openrouter_base_url,
+        model=settings.openrouter_model,
+        fallback_models=settings.openrouter_fallback_models,
         timeout=settings.openrouter_timeout_seconds,
+        app_url=settings.base_url,
+        app_title="Noor (Treejar)",
         max_retries=1,
-        extra_body={"models": [settings.openrouter_model, *settings.openrouter_fallback_models]},
-        default_headers={"HTTP-Referer": settings.base_url, "X-OpenRouter-Title": "Noor (Treejar)"},
     )
     return FallbackModel(ChatSalesModel(chat, settings.openrouter_model), offline)

@@ -1,4 +1,8 @@
-"""The fake external services, mounted under /sandbox/ in demo mode only."""
+"""The fake external services, mounted under /sandbox/ in demo mode only.
+
+Each fake is reached by the real clients over HTTP, like the real service, at the URL Settings derives
+when the service's own URL is not configured (e.g. Zoho Inventory at /sandbox/zoho/inventory/v1).
+"""
 
 from __future__ import annotations
 
@@ -6,17 +10,29 @@ from dataclasses import dataclass
 
 from fastapi import FastAPI
 
+from sandbox.openai_audio import FakeOpenAIAudio
+from sandbox.openrouter import FakeOpenRouter
 from sandbox.phone import phone_router
+from sandbox.telegram import FakeTelegram
 from sandbox.wazzup import FakeWazzup
+from sandbox.zoho import FakeZoho
 
 
 @dataclass
 class Sandbox:
     wazzup: FakeWazzup
+    zoho: FakeZoho
+    telegram: FakeTelegram
+    openrouter: FakeOpenRouter
+    openai: FakeOpenAIAudio
 
     def mount(self, app: FastAPI) -> None:
         app.include_router(phone_router(self.wazzup))
         app.mount("/sandbox/wazzup", self.wazzup.app)
+        app.mount("/sandbox/zoho", self.zoho.app)
+        app.mount("/sandbox/telegram", self.telegram.app)
+        app.mount("/sandbox/openrouter", self.openrouter.app)
+        app.mount("/sandbox/openai", self.openai.app)
 
 
 def create_sandbox(*, base_url: str, webhook_token: str, wazzup_api_key: str, channel_id: str) -> Sandbox:
@@ -25,5 +41,9 @@ def create_sandbox(*, base_url: str, webhook_token: str, wazzup_api_key: str, ch
             api_key=wazzup_api_key,
             channel_id=channel_id,
             webhooks_uri=f"{base_url}/webhooks/wazzup?token={webhook_token}",
-        )
+        ),
+        zoho=FakeZoho(),
+        telegram=FakeTelegram(),
+        openrouter=FakeOpenRouter(api_keys=None),
+        openai=FakeOpenAIAudio(),
     )

@@ -83,6 +83,22 @@ class Settings(BaseSettings):
         return self.wazzup_base_url or self.sandbox_url("wazzup/v3")
 
     @property
+    def zoho_accounts_api_url(self) -> str:
+        return self.zoho_accounts_url or self.sandbox_url("zoho")
+
+    @property
+    def zoho_inventory_api_url(self) -> str:
+        return self.zoho_inventory_url or self.sandbox_url("zoho/inventory/v1")
+
+    @property
+    def zoho_crm_api_url(self) -> str:
+        return self.zoho_crm_url or self.sandbox_url("zoho/crm/v7")
+
+    @property
+    def telegram_api_url(self) -> str:
+        return self.telegram_base_url or self.sandbox_url("telegram")
+
+    @property
     def offline_model(self) -> bool:
         return self.openrouter_api_key is None
 
