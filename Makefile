@@ -6,7 +6,11 @@ export UV_LINK_MODE ?= copy
 export LANGGRAPH_CLI_NO_ANALYTICS := 1
 export LANGGRAPH_NO_VERSION_CHECK := true
 
-.PHONY: help bootstrap install run test check lint format pytest bench studio clean
+.PHONY: help bootstrap install system-deps run test check lint format pytest bench studio clean
+
+# Debian packages the tests use: Chromium for the managers' inbox browser tests, espeak-ng/sox/ffmpeg to
+# make voice notes for the speech-to-text tests.
+SYSTEM_PACKAGES := chromium chromium-driver espeak-ng sox libsox-fmt-all ffmpeg
 
 help:
 	@echo "make run    start Noor with its sandbox (fake Wazzup, Zoho, Telegram, OpenRouter) on embedded defaults"
@@ -20,10 +24,19 @@ bootstrap:
 install: bootstrap
 	@$(UV) sync --frozen --extra voice --quiet
 
+system-deps:
+	@missing=""; for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing Debian packages:$$missing"; \
+		SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+		($$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null) \
+			|| echo "warning: could not install$$missing; the tests that need them will be skipped"; \
+	fi
+
 run: install
 	$(UV) run noor run
 
-test: install check pytest
+test: install system-deps check pytest
 
 check: install
 	$(UV) run ruff check .
