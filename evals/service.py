@@ -1,0 +1,170 @@
+"""Noor under evaluation: the whole service in this process, as tests/server/conftest.py starts it.
+
+The API (webhook, sandbox fakes) runs on a loopback port in a thread; turns run in a worker, by default
+the worker's Pipeline inline in this process, so the model under test is any `SalesModel` object (the
+offline model, OpenRouter, or a deliberately broken one in the harness's own tests). `worker="process"`
+starts a real `noor worker` process instead (the model then comes from NOOR_* settings). Each run uses a
+fresh database, dropped afterwards.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import threading
+import time
+import uuid
+from pathlib import Path
+from typing import Any, Literal
+
+import uvicorn
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver
+from langgraph.graph.state import CompiledStateGraph
+from psycopg_pool import AsyncConnectionPool
+from pydantic import SecretStr
+
+from agent.model import SalesModel
+from evals.scenario import MEDIA_DIR
+from graphs.sales import builder as sales_builder
+from server.app import create_app
+from server.pipeline import Pipeline
+from server.settings import Settings
+from server.storage.database import drop_database, make_pool, resolve_database_url
+
+log = logging.getLogger(__name__)
+
+WorkerMode = Literal["inline", "process"]
+MEDIA_PATH = "/_evals/media"
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class _LiveServer:
+    def __init__(self, app: FastAPI, port: int) -> None:
+        config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=lambda: asyncio.run(self.server.serve()), daemon=True)
+
+    def start(self) -> None:
+        self.thread.start()
+        deadline = time.monotonic() + 60
+        while not self.server.started:
+            if not self.thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError("the service under evaluation did not start")
+            time.sleep(0.02)
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=20)
+
+
+def eval_settings(database_url: str, data_dir: Path, port: int, **overrides: Any) -> Settings:
+    """The settings tests/server/conftest.py uses: short debounce and polling, fast retries."""
+    values: dict[str, Any] = {
+        "port": port,
+        "database_url": database_url,
+        "data_dir": data_dir,
+        "debounce_seconds": 0.3,
+        "debounce_cap_seconds": 1.2,
+        "poll_interval_seconds": 0.05,
+        "wazzup_timeout_seconds": 0.5,
+        "send_backoff_seconds": 0.05,
+        "send_backoff_cap_seconds": 0.5,
+        "log_level": "WARNING",
+    }
+    values.update(overrides)
+    return Settings.model_validate(values)
+
+
+class EvalService:
+    """`async with EvalService(model) as service:` → service.url, service.pool, service.graph."""
+
+    def __init__(
+        self,
+        model: SalesModel | None,
+        *,
+        worker: WorkerMode = "inline",
+        data_dir: Path = Path(".data/evals"),
+        openrouter_api_key: str | None = None,
+        keep_database: bool = False,
+    ) -> None:
+        if worker == "inline" and model is None:
+            raise ValueError("an inline worker needs a model")
+        self.model = model
+        self.worker: WorkerMode = worker
+        self.data_dir = data_dir
+        self.openrouter_api_key = openrouter_api_key
+        self.keep_database = keep_database
+        self.url = ""
+        self.database_url = ""
+        self._server: _LiveServer | None = None
+        self._pipeline: Pipeline | None = None
+        self._pool: AsyncConnectionPool[Any] | None = None
+        self._graph: CompiledStateGraph[Any, Any, Any, Any] | None = None
+        self.app: FastAPI | None = None
+
+    @property
+    def pool(self) -> AsyncConnectionPool[Any]:
+        assert self._pool is not None, "the service is not started"
+        return self._pool
+
+    @property
+    def graph(self) -> CompiledStateGraph[Any, Any, Any, Any]:
+        """The sales graph on the service's checkpointer: read-only use (state and history of threads)."""
+        assert self._graph is not None, "the service is not started"
+        return self._graph
+
+    async def __aenter__(self) -> EvalService:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        name = f"noor_eval_{time.strftime('%Y%m%d_%H%M%S')}_{uuid.uuid4().hex[:6]}"
+        self.database_url = await asyncio.to_thread(resolve_database_url, None, self.data_dir, name)
+        port = free_port()
+        overrides: dict[str, Any] = {"worker_processes": 1 if self.worker == "process" else 0}
+        if self.openrouter_api_key:
+            overrides["openrouter_api_key"] = SecretStr(self.openrouter_api_key)
+        settings = eval_settings(self.database_url, self.data_dir, port, **overrides)
+        self.app = create_app(settings)
+        self.app.mount(MEDIA_PATH, StaticFiles(directory=MEDIA_DIR), name="evals-media")
+        self._server = _LiveServer(self.app, port)
+        await asyncio.to_thread(self._server.start)
+        self.url = f"http://127.0.0.1:{port}"
+        if self.worker == "inline":
+            assert self.model is not None
+            self._pipeline = Pipeline(settings, self.database_url, self.model)
+            await self._pipeline.start()
+        self._pool = make_pool(self.database_url, min_size=1, max_size=8)
+        await self._pool.open(wait=True)
+        self._graph = sales_builder.compile(checkpointer=AsyncPostgresSaver(self._pool), name="sales")
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        if self._pipeline is not None:
+            await self._pipeline.stop()
+        if self._pool is not None:
+            await self._pool.close()
+        if self._server is not None:
+            await asyncio.to_thread(self._server.stop)
+        if self.database_url and not self.keep_database:
+            with contextlib.suppress(Exception):
+                await asyncio.to_thread(drop_database, self.database_url)
+
+    async def fetchall(self, query: str, params: Any = None) -> list[dict[str, Any]]:
+        async with self.pool.connection() as conn:
+            cursor = await conn.execute(query, params)
+            return list(await cursor.fetchall())
+
+    async def fetchone(self, query: str, params: Any = None) -> dict[str, Any] | None:
+        rows = await self.fetchall(query, params)
+        return rows[0] if rows else None
+
+    def media_url(self, name: str) -> str:
+        return f"{self.url}{MEDIA_PATH}/{name}"
