@@ -3,28 +3,37 @@
 It accepts sends like the real one (201 + messageId, text XOR contentUri, crmMessageId duplicates
 rejected, 500 requests / 5 s then 429), posts echoes and statuses back to the registered webhook,
 verifies a webhook with the `{"test": true}` ping, and simulates customers and the manager's phone.
+
+Media: like Wazzup's store/CDN, the fake hosts the files customers send. ``POST /_control/media`` (raw bytes,
+``?filename=&contentType=``) returns a ``contentUri`` under ``/media/{id}/{filename}`` to put in an inbound
+message; faults per file (``404``, ``500`` a number of times, ``slow``, ``oversized`` with or without
+Content-Length) exercise the downloader's limits, timeouts and retries; ``GET /_control/media/{id}`` counts
+the downloads.
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import time
 import uuid
 from collections import deque
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
 
 import httpx
 from fastapi import FastAPI, Request, Response
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, Field
 
 log = logging.getLogger(__name__)
 
 MAX_TEXT = 10_000
 Fault = Literal["429", "500", "timeout", "500_after_send"]
+MediaFault = Literal["404", "500", "slow", "oversized", "oversized_chunked"]
 
 
 def _now_iso() -> str:
@@ -48,6 +57,41 @@ class SentMessage:
 
 
 @dataclass
+class HostedMedia:
+    """A file a customer sent, as Wazzup's store would serve it, with an optional fault."""
+
+    data: bytes
+    content_type: str
+    filename: str
+    fault: MediaFault | None = None
+    fault_times: int | None = None
+    """How many downloads the fault affects before the file is served normally; None: all of them."""
+    hits: int = 0
+
+    def take_fault(self) -> MediaFault | None:
+        if self.fault is None:
+            return None
+        if self.fault_times is None:
+            return self.fault
+        if self.fault_times <= 0:
+            return None
+        self.fault_times -= 1
+        return self.fault
+
+    def view(self, media_id: str) -> dict[str, Any]:
+        return {
+            "mediaId": media_id,
+            "filename": self.filename,
+            "contentType": self.content_type,
+            "size": len(self.data),
+            "sha256": hashlib.sha256(self.data).hexdigest(),
+            "fault": self.fault,
+            "faultTimes": self.fault_times,
+            "hits": self.hits,
+        }
+
+
+@dataclass
 class FakeWazzupState:
     webhooks_uri: str | None = None
     subscriptions: dict[str, Any] = field(default_factory=dict)
@@ -56,6 +100,12 @@ class FakeWazzupState:
     faults: deque[Fault] = field(default_factory=deque)
     request_times: deque[float] = field(default_factory=deque)
     inbound: list[dict[str, Any]] = field(default_factory=list)
+    media: dict[str, HostedMedia] = field(default_factory=dict)
+
+
+class MediaFaultRequest(BaseModel):
+    fault: MediaFault | None = None
+    times: int | None = Field(default=None, ge=0, description="downloads affected; omitted: all")
 
 
 class InboundRequest(BaseModel):
@@ -93,6 +143,8 @@ class FakeWazzup:
         crm_id_window_seconds: float | None = 60.0,
         echo_delay_seconds: float = 0.05,
         timeout_fault_seconds: float = 15.0,
+        media_stall_seconds: float = 5.0,
+        oversize_bytes: int = 200 * 1024 * 1024,
     ) -> None:
         self.api_key = api_key
         self.channel_id = channel_id
@@ -102,6 +154,8 @@ class FakeWazzup:
         self.crm_id_window = crm_id_window_seconds
         self.echo_delay = echo_delay_seconds
         self.timeout_fault_seconds = timeout_fault_seconds
+        self.media_stall_seconds = media_stall_seconds
+        self.oversize_bytes = oversize_bytes
         self._tasks: set[asyncio.Task[None]] = set()
         self.app = self._build_app()
 
@@ -112,6 +166,54 @@ class FakeWazzup:
 
     def inject_faults(self, *faults: Fault) -> None:
         self.state.faults.extend(faults)
+
+    # --- media customers send (Wazzup's store) ----------------------------------------------------
+
+    def host_media(
+        self,
+        data: bytes,
+        *,
+        filename: str,
+        content_type: str = "application/octet-stream",
+        fault: MediaFault | None = None,
+        times: int | None = None,
+    ) -> str:
+        """Host ``data``; returns the media id (the contentUri is ``<fake url>/media/<id>/<filename>``)."""
+        media_id = uuid.uuid4().hex
+        safe_name = filename.replace("/", "_").replace("\\", "_") or "file"
+        self.state.media[media_id] = HostedMedia(data, content_type, safe_name, fault, times)
+        return media_id
+
+    async def _serve_media(self, media_id: str) -> Response:
+        media = self.state.media.get(media_id)
+        if media is None:
+            return _error(404, "NOT_FOUND", "No such file")
+        media.hits += 1
+        fault = media.take_fault()
+        if fault == "404":
+            return _error(404, "NOT_FOUND", "No such file")
+        if fault == "500":
+            return _error(500, "INTERNAL_ERROR", "Internal server error")
+        if fault == "slow":
+            await asyncio.sleep(self.media_stall_seconds)
+        if fault in ("oversized", "oversized_chunked"):
+            total = self.oversize_bytes
+
+            async def filler() -> AsyncIterator[bytes]:
+                block = media.data[:65536].ljust(65536, b"\0")
+                sent = 0
+                while sent < total:
+                    piece = block[: total - sent]
+                    sent += len(piece)
+                    yield piece
+
+            headers = {"content-length": str(total)} if fault == "oversized" else {}
+            return StreamingResponse(filler(), media_type=media.content_type, headers=headers)
+        return Response(
+            media.data,
+            media_type=media.content_type,
+            headers={"content-disposition": f'inline; filename="{media.filename}"'},
+        )
 
     # --- the webhook side: what Wazzup posts to us -----------------------------------------------
 
@@ -320,6 +422,40 @@ class FakeWazzup:
             }
             status = await self.post_webhook({"messages": [item]})
             return {"delivered": status == 200, "payload": item}
+
+        @app.get("/media/{media_id}/{filename}")
+        async def media(media_id: str, filename: str) -> Response:
+            return await self._serve_media(media_id)
+
+        @app.post("/_control/media")
+        async def upload_media(
+            request: Request,
+            filename: str = "file",
+            contentType: str | None = None,
+            fault: MediaFault | None = None,
+            times: int | None = None,
+        ) -> dict[str, Any]:
+            data = await request.body()
+            content_type = contentType or request.headers.get("content-type") or "application/octet-stream"
+            media_id = self.host_media(data, filename=filename, content_type=content_type, fault=fault, times=times)
+            hosted = self.state.media[media_id]
+            uri = f"{str(request.base_url).rstrip('/')}/media/{media_id}/{hosted.filename}"
+            return {**hosted.view(media_id), "contentUri": uri}
+
+        @app.get("/_control/media/{media_id}")
+        async def media_info(media_id: str) -> Response:
+            hosted = self.state.media.get(media_id)
+            if hosted is None:
+                return _error(404, "NOT_FOUND", "No such file")
+            return JSONResponse(hosted.view(media_id))
+
+        @app.post("/_control/media/{media_id}/fault")
+        async def media_fault(media_id: str, request: MediaFaultRequest) -> Response:
+            hosted = self.state.media.get(media_id)
+            if hosted is None:
+                return _error(404, "NOT_FOUND", "No such file")
+            hosted.fault, hosted.fault_times = request.fault, request.times
+            return JSONResponse(hosted.view(media_id))
 
         @app.post("/_control/faults")
         async def faults(request: FaultRequest) -> dict[str, Any]:
