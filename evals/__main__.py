@@ -53,7 +53,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--concurrency", type=int, default=8, help="conversations at once")
     parser.add_argument("--turn-timeout", type=float, default=None, help="seconds to wait for one answer")
-    parser.add_argument("--worker", choices=["inline", "process"], default="inline", help="where turns run")
+    parser.add_argument(
+        "--worker",
+        choices=["process", "inline"],
+        default="process",
+        help="process: a `noor worker` process as `noor run` starts it; inline: the worker's pipeline in this process",
+    )
     parser.add_argument("--out", type=Path, default=RESULTS_DIR, help="where JSON and HTML reports go")
     parser.add_argument(
         "--baseline", type=Path, default=None, help=f"compare with this run (default {DEFAULT_BASELINE} if it exists)"
@@ -124,7 +129,9 @@ async def main_async(args: argparse.Namespace, console: Console) -> RunOut:
         TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console
     ) as progress:
         task = progress.add_task("starting Noor", total=total)
-        async with EvalService(model, worker=args.worker, openrouter_api_key=key) as service:
+        async with EvalService(
+            model if args.worker == "inline" else None, worker=args.worker, openrouter_api_key=key
+        ) as service:
             progress.update(task, description="running scenarios")
 
             def advance(scenario: Scenario, trial: TrialOut) -> None:

@@ -301,6 +301,12 @@ def check_trajectory(expect: TrajectoryExpect, observation: Observation) -> list
                 "trajectory", f"tool {tool} never called", tool not in observation.tools, f"{observation.tools}"
             )
         )
+    for kind in expect.fact_kinds:
+        ok = kind in observation.fact_kinds
+        results.append(CheckResult("trajectory", f"facts kind {kind} recorded", ok, f"{observation.fact_kinds}"))
+    for kind in expect.fact_kinds_never:
+        ok = kind not in observation.fact_kinds
+        results.append(CheckResult("trajectory", f"facts kind {kind} never recorded", ok, f"{observation.fact_kinds}"))
     for pattern in expect.api_called:
         ok = any(_api_match(pattern, r) for r in observation.api_requests)
         results.append(CheckResult("trajectory", f"API {pattern} called", ok))

@@ -57,6 +57,7 @@ class Observation:
     turns: list[TurnRecord] = field(default_factory=list)
     nodes: list[str] = field(default_factory=list)
     tools: list[str] = field(default_factory=list)
+    fact_kinds: list[str] = field(default_factory=list)
     facts_by_turn: dict[str, list[Any]] = field(default_factory=dict)
     api_requests: list[str] = field(default_factory=list)
     sales_orders: list[dict[str, Any]] | None = None
@@ -162,7 +163,7 @@ class TrialDriver:
                     )
                     history.append(Exchange(line, [r.text for r in record.replies]))
                 continue
-            text = turn.say or turn.echo or turn.caption or ""
+            text = "\n".join(turn.burst) if turn.burst else (turn.say or turn.echo or turn.caption or "")
             _, last_reply_id = await self._one(
                 scenario, observation, turn, turn.kind, text, expect_index, last_reply_id
             )
@@ -170,9 +171,26 @@ class TrialDriver:
     async def _send(self, scenario: Scenario, observation: Observation, turn: Turn, kind: str, text: str) -> str:
         if kind == "echo":
             return await self.fakes.operator_says(observation.chat_id, text)
-        message_id = str(uuid.uuid4())
-        item: dict[str, Any] = {
-            "messageId": message_id,
+        if kind == "burst":
+            items = [self._item(scenario, observation, line) for line in text.split("\n")]
+        else:
+            items = [self._item(scenario, observation, text)]
+            media = {"voice": turn.voice, "image": turn.image, "document": turn.document}.get(kind)
+            if media is not None:
+                items[0]["type"] = turn.media_kind
+                items[0]["contentUri"] = self.service.media_url(media)
+                items[0].pop("text", None)
+                if turn.caption:
+                    items[0]["text"] = turn.caption
+        response = await self.http.post(
+            f"{self.service.url}/webhooks/wazzup", params={"token": DEMO_WEBHOOK_TOKEN}, json={"messages": items}
+        )
+        response.raise_for_status()
+        return str(items[-1]["messageId"])
+
+    def _item(self, scenario: Scenario, observation: Observation, text: str) -> dict[str, Any]:
+        return {
+            "messageId": str(uuid.uuid4()),
             "dateTime": time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime()),
             "channelId": DEMO_CHANNEL_ID,
             "chatType": "whatsapp",
@@ -181,20 +199,8 @@ class TrialDriver:
             "isEcho": False,
             "status": "inbound",
             "contact": {"name": scenario.initial.customer_name or "Customer", "phone": observation.chat_id},
+            "text": text,
         }
-        media = {"voice": turn.voice, "image": turn.image, "document": turn.document}.get(kind)
-        if media is not None:
-            item["type"] = turn.media_kind
-            item["contentUri"] = self.service.media_url(media)
-            if turn.caption:
-                item["text"] = turn.caption
-        else:
-            item["text"] = text
-        response = await self.http.post(
-            f"{self.service.url}/webhooks/wazzup", params={"token": DEMO_WEBHOOK_TOKEN}, json={"messages": [item]}
-        )
-        response.raise_for_status()
-        return message_id
 
     async def _one(
         self,
@@ -286,6 +292,7 @@ class TrialDriver:
         config: RunnableConfig = {"configurable": {"thread_id": observation.thread_id}}
         nodes: list[str] = []
         tools: list[str] = []
+        kinds: list[str] = []
         facts: dict[str, list[Any]] = {}
         snapshots = [s async for s in self.service.graph.aget_state_history(config)]
         for snapshot in reversed(snapshots):  # oldest first
@@ -296,9 +303,9 @@ class TrialDriver:
             turn_facts = values.get("facts")
             if turn_facts:
                 facts.setdefault(str(values.get("turn_id")), []).append(turn_facts)
-                for key in turn_facts:
-                    if isinstance(key, str) and key not in tools:
-                        tools.append(key)
+                kind = turn_facts.get("kind") if isinstance(turn_facts, dict) else None
+                if isinstance(kind, str) and kind not in kinds:
+                    kinds.append(kind)
         final = snapshots[0].values if snapshots else {}
         for message in final.get("messages", []):
             names: list[str] = []
@@ -308,6 +315,7 @@ class TrialDriver:
                 names += [call["name"] for call in message.tool_calls]
             tools += [n for n in names if n not in tools]
         observation.nodes, observation.tools, observation.facts_by_turn = nodes, tools, facts
+        observation.fact_kinds = kinds
 
     async def _escalations(self, observation: Observation, conversation_id: int) -> tuple[list[dict[str, Any]], str]:
         """Rows of the escalations table when the inbox has added it, else the Telegram alerts naming the chat."""

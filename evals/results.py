@@ -32,6 +32,7 @@ class TrialOut(BaseModel):
     turns: list[TurnOut]
     nodes: list[str] = Field(default_factory=list)
     tools: list[str] = Field(default_factory=list)
+    fact_kinds: list[str] = Field(default_factory=list)
     prompt_tokens: int = 0
     completion_tokens: int = 0
     cost: float = 0.0

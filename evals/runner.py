@@ -51,6 +51,7 @@ def trial_out(scenario: Scenario, observation: Observation, checks: list[CheckRe
         ],
         nodes=observation.nodes,
         tools=observation.tools,
+        fact_kinds=observation.fact_kinds,
         prompt_tokens=observation.prompt_tokens,
         completion_tokens=observation.completion_tokens,
         cost=observation.cost,

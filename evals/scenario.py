@@ -75,9 +75,12 @@ class TurnExpect(Strict):
 
 
 class Turn(Strict):
-    """One customer action. Exactly one of say / voice / image / document / echo / goal."""
+    """One customer action. Exactly one of say / burst / voice / image / document / echo / goal."""
 
     say: str | None = None
+    burst: list[str] | None = Field(
+        default=None, min_length=2, description="Several messages at once (one webhook body): one answer expected"
+    )
     voice: str | None = Field(default=None, description="Audio file under evals/media/ sent as a voice note")
     image: str | None = Field(default=None, description="Image file under evals/media/")
     document: str | None = Field(default=None, description="Document file under evals/media/")
@@ -92,16 +95,20 @@ class Turn(Strict):
 
     @model_validator(mode="after")
     def _one_action(self) -> Turn:
-        actions = [a for a in (self.say, self.voice, self.image, self.document, self.echo, self.goal) if a is not None]
+        actions = [
+            a
+            for a in (self.say, self.burst, self.voice, self.image, self.document, self.echo, self.goal)
+            if a is not None
+        ]
         if len(actions) != 1:
-            raise ValueError("a turn has exactly one of say, voice, image, document, echo, goal")
+            raise ValueError("a turn has exactly one of say, burst, voice, image, document, echo, goal")
         if self.goal is not None and not self.script:
             raise ValueError("a goal turn needs a `script` (the offline customer's lines)")
         return self
 
     @property
     def kind(self) -> str:
-        for name in ("say", "voice", "image", "document", "echo", "goal"):
+        for name in ("say", "burst", "voice", "image", "document", "echo", "goal"):
             if getattr(self, name) is not None:
                 return name
         raise AssertionError("unreachable")
@@ -153,6 +160,10 @@ class TrajectoryExpect(Strict):
     nodes_never: list[str] = Field(default_factory=list)
     tools_called: list[str] = Field(default_factory=list)
     tools_never: list[str] = Field(default_factory=list)
+    fact_kinds: list[str] = Field(
+        default_factory=list, description='`facts["kind"]` the graph recorded (e.g. sku_info, no_match)'
+    )
+    fact_kinds_never: list[str] = Field(default_factory=list)
     api_called: list[str] = Field(default_factory=list, description='Fake Zoho requests, e.g. "POST /salesorders"')
     api_never: list[str] = Field(default_factory=list)
     max_turn_errors: int = Field(default=0, ge=0, description="Turns that failed and were retried")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import threading
 import time
 import uuid
@@ -111,6 +112,7 @@ class EvalService:
         self._pool: AsyncConnectionPool[Any] | None = None
         self._graph: CompiledStateGraph[Any, Any, Any, Any] | None = None
         self.app: FastAPI | None = None
+        self._hidden_key: str | None = None
 
     @property
     def pool(self) -> AsyncConnectionPool[Any]:
@@ -132,6 +134,9 @@ class EvalService:
         if self.openrouter_api_key:
             overrides["openrouter_api_key"] = SecretStr(self.openrouter_api_key)
         settings = eval_settings(self.database_url, self.data_dir, port, **overrides)
+        if self.worker == "process" and not self.openrouter_api_key:
+            # the worker inherits this environment: offline means offline even with a key exported
+            self._hidden_key = os.environ.pop("NOOR_OPENROUTER_API_KEY", None)
         self.app = create_app(settings)
         self.app.mount(MEDIA_PATH, StaticFiles(directory=MEDIA_DIR), name="evals-media")
         self._server = _LiveServer(self.app, port)
@@ -153,6 +158,8 @@ class EvalService:
             await self._pool.close()
         if self._server is not None:
             await asyncio.to_thread(self._server.stop)
+        if self._hidden_key is not None:
+            os.environ["NOOR_OPENROUTER_API_KEY"] = self._hidden_key
         if self.database_url and not self.keep_database:
             with contextlib.suppress(Exception):
                 await asyncio.to_thread(drop_database, self.database_url)
