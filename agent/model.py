@@ -31,18 +31,22 @@ Intent = Literal[
 
 
 class Slots(BaseModel):
-    """Facts the customer stated explicitly in this turn."""
+    """Facts the customer stated explicitly in this turn (nothing guessed)."""
 
-    categories: list[str] = Field(default_factory=list)
-    quantity: int | None = Field(default=None, ge=1)
-    budget_total: float | None = Field(default=None, gt=0)
-    budget_per_unit: float | None = Field(default=None, gt=0)
+    categories: list[str] = Field(default_factory=list, description="Catalog categories, e.g. 'Mesh Chairs'")
     colors: list[str] = Field(default_factory=list)
     materials: list[str] = Field(default_factory=list)
-    sizes: list[str] = Field(default_factory=list)
-    skus: list[str] = Field(default_factory=list)
+    quantity: int | None = Field(default=None, ge=1, le=100_000)
+    budget_total: float | None = Field(default=None, gt=0, description="AED for the whole order")
+    budget_per_unit: float | None = Field(default=None, gt=0, description="AED per piece")
+    min_width_cm: float | None = Field(default=None, gt=0)
+    max_width_cm: float | None = Field(default=None, gt=0)
+    in_stock_only: bool = False
+    skus: list[str] = Field(default_factory=list, description="Product codes written by the customer")
+    pick: int | None = Field(default=None, ge=1, le=10, description="'the second one' = 2, of the options shown")
     customer_name: str | None = None
     company: str | None = None
+    email: str | None = None
 
 
 class Understanding(BaseModel):

@@ -1,46 +1,30 @@
-"""The deterministic offline model: rules for intent, templates for words. The embedded default."""
+"""The deterministic offline model: rules for intent and slots, templates for words. The embedded default.
+
+It carries every flow end to end without a provider, and it is the fallback when the provider fails.
+"""
 
 from __future__ import annotations
 
 import asyncio
-import re
 from collections.abc import Sequence
 
 from langchain_core.messages import AnyMessage, HumanMessage
 
+from agent.intents import classify
 from agent.language import Language
-from agent.model import Intent, Reply, ReplyBrief, Understanding
-from prompts import load_templates
-
-_GREETING = re.compile(
-    r"^\s*(hi|hello|hey|good (morning|afternoon|evening)|salam|salaam|assalam|marhaba|mar7aba|ahlan|hala"
-    r"|السلام|مرحبا|اهلا|أهلا|هلا|صباح الخير|مساء الخير|здравствуйте|привет|добрый (день|вечер)|доброе утро)\b",
-    re.IGNORECASE,
-)
-_THANKS = re.compile(r"\b(thanks|thank you|thx|shukran|shokran|شكرا|شكراً|مشكور|спасибо|благодарю)\b", re.IGNORECASE)
-_MEDIA_NAMES: dict[Language, dict[str, str]] = {
-    "en": {"image": "photo", "audio": "voice message", "video": "video", "document": "document"},
-    "ar": {"image": "الصورة", "audio": "الرسالة الصوتية", "video": "الفيديو", "document": "المستند"},
-    "ru": {"image": "фото", "audio": "голосовое сообщение", "video": "видео", "document": "документ"},
-}
+from agent.model import Reply, ReplyBrief, Understanding
+from agent.slots import read_slots
+from agent.wording import Wording
 
 
 def latest_customer_text(messages: Sequence[AnyMessage]) -> str:
+    """What the customer wrote since the bot last answered (a burst counts as one message)."""
+    texts: list[str] = []
     for message in reversed(messages):
-        if isinstance(message, HumanMessage):
-            return str(message.content)
-    return ""
-
-
-def classify(text: str) -> Intent:
-    stripped = text.strip()
-    if _GREETING.search(stripped) and len(stripped.split()) <= 6:
-        return "greeting"
-    if _THANKS.search(stripped) and len(stripped.split()) <= 6:
-        return "thanks"
-    if not stripped:
-        return "small_talk"
-    return "out_of_scope"
+        if not isinstance(message, HumanMessage):
+            break
+        texts.append(str(message.content))
+    return "\n".join(reversed(texts))
 
 
 class OfflineModel:
@@ -50,14 +34,15 @@ class OfflineModel:
         self.latency_seconds = latency_seconds
 
     async def understand(self, messages: Sequence[AnyMessage], language: Language) -> Understanding:
-        return Understanding(intent=classify(latest_customer_text(messages)))
+        text = latest_customer_text(messages)
+        slots = read_slots(text)
+        product_cues = bool(slots.categories or slots.skus or slots.pick or slots.colors or slots.materials)
+        intent, topic = classify(text, has_product_cues=product_cues)
+        return Understanding(intent=intent, slots=slots, faq_topic=topic)
 
     async def write(self, brief: ReplyBrief, messages: Sequence[AnyMessage]) -> Reply:
         if self.latency_seconds:
             await asyncio.sleep(self.latency_seconds)
-        templates, version = load_templates(brief.language)
-        template = str(templates.get(brief.situation) or templates["fallback"])
-        name_part = f", {brief.customer_name}" if brief.customer_name else ""
-        media = _MEDIA_NAMES[brief.language].get(str(brief.facts.get("media_kind", "")), "")
-        text = template.format(name_part=name_part, media=media, **brief.facts)
-        return Reply(text=text, model=self.name, prompt_version=version)
+        wording = Wording(brief.language)
+        text = wording.render(brief.situation, brief.facts, brief.customer_name)
+        return Reply(text=text, model=self.name, prompt_version=wording.version)

@@ -122,7 +122,9 @@ class SalesState(TypedDict, total=False):
     summary: str
     language: Language
     intent: Intent
+    faq_topic: str | None
     request: Request
+    retrieved: dict[str, object]
     offered: list[OfferedProduct]
     facts: dict[str, object]
     cart: list[CartLine]

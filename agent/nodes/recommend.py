@@ -1,0 +1,79 @@
+"""recommend: the business decisions of this turn, as facts: which products, prices, stock and totals."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from langgraph.runtime import Runtime
+
+from agent.context import Context
+from agent.recommend import option_facts, recommend_offers
+from agent.request import per_unit_budget
+from agent.state import OfferedProduct, SalesState
+
+FAQ_ANSWER_CHARS = 700
+
+
+def _faq(retrieved: dict[str, Any]) -> dict[str, Any]:
+    hits = retrieved.get("hits", [])
+    if not hits:
+        return {"kind": "faq_unknown"}
+    answer = hits[0]["text"].strip()
+    if len(answer) > FAQ_ANSWER_CHARS:
+        answer = answer[:FAQ_ANSWER_CHARS].rsplit("\n", 1)[0].rsplit(". ", 1)[0] + "."
+    return {"kind": "faq", "answer": answer, "source": hits[0]["source"]}
+
+
+def decide(state: SalesState, limit: int) -> dict[str, Any]:
+    retrieved = state.get("retrieved", {})
+    if retrieved.get("kind") == "knowledge":
+        return _faq(retrieved)
+    if not retrieved.get("available", False):
+        return {"kind": "catalog_unavailable"}
+    request = state.get("request", {})
+    candidates: list[OfferedProduct] = retrieved.get("candidates", [])  # type: ignore[assignment]
+    budget = per_unit_budget(request)
+    sku_match: OfferedProduct | None = retrieved.get("sku_match")  # type: ignore[assignment]
+    if sku_match is not None:
+        quantity = request.get("quantity")
+        if quantity and state.get("intent") == "product_question":
+            line = option_facts(sku_match, quantity, budget)
+            facts: dict[str, Any] = {
+                "kind": "quantity_updated",
+                "product": sku_match,
+                "quantity": quantity,
+                "total": line["total"],
+            }
+            if not line["enough_stock"]:
+                alternatives = recommend_offers(
+                    [c for c in candidates if c["sku"] != sku_match["sku"]], request, budget, limit - 1
+                )
+                facts |= {"kind": "quantity_short", "options": alternatives["options"]}
+            return facts
+        similar: list[OfferedProduct] = retrieved.get("alternatives", [])  # type: ignore[assignment]
+        if sku_match["available_stock"] <= 0 and similar:
+            options = [option_facts(a, None, None) for a in similar]
+            return {"kind": "sku_unavailable", "product": sku_match, "options": options}
+        return {"kind": "sku_info", "product": sku_match}
+    unknown = retrieved.get("unknown")
+    if unknown:
+        related = [c for c in candidates if float(c.get("score", 0)) >= 0.5 and c["available_stock"] > 0]  # type: ignore[arg-type]
+        return {"kind": "no_match", "what": unknown, "options": [option_facts(c, None, None) for c in related[:2]]}
+    if not candidates:
+        return {"kind": "nothing_found", "what": " ".join(request.get("categories", [])[:1]).lower()}
+    facts = recommend_offers(candidates, request, budget, limit)
+    if facts["reason"] == "over_budget":
+        facts["what"] = " / ".join(request.get("categories", [])[:1]).lower()
+    cross = retrieved.get("cross_sell")
+    if cross and facts["reason"] in ("fits", "no_budget"):
+        facts["cross_sell"] = cross
+    return facts
+
+
+async def recommend(state: SalesState, runtime: Runtime[Context]) -> dict[str, Any]:
+    facts = decide(state, runtime.context.recommendations)
+    update: dict[str, Any] = {"facts": facts}
+    shown = facts.get("options") or ([facts["product"]] if "product" in facts else [])
+    if shown:
+        update["offered"] = [{k: option[k] for k in OfferedProduct.__annotations__} for option in shown]
+    return update

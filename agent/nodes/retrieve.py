@@ -1,0 +1,85 @@
+"""retrieve: the catalog and the knowledge base, searched for what the customer asked this turn."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from langgraph.runtime import Runtime
+
+from agent.context import Context
+from agent.intents import OUT_OF_CATALOG
+from agent.offline import latest_customer_text
+from agent.recommend import cross_sell_category, offered
+from agent.request import per_unit_budget
+from agent.state import SalesState
+from tools.catalog.query import SearchFilters
+
+CANDIDATES = 12
+
+
+def _filters(state: SalesState, max_price: float | None) -> SearchFilters:
+    request = state.get("request", {})
+    return SearchFilters(
+        categories=request.get("categories", []),
+        colors=request.get("colors", []),
+        materials=request.get("materials", []),
+        max_price=max_price,
+        quantity=request.get("quantity"),
+    )
+
+
+async def _knowledge(state: SalesState, runtime: Runtime[Context], text: str) -> dict[str, Any]:
+    knowledge = runtime.context.knowledge
+    if knowledge is None:
+        return {"kind": "knowledge", "hits": []}
+    hits = await knowledge.search(text, limit=5)
+    language = state["language"]
+    own = [h for h in hits if h.chunk.source.endswith(f".{language}.md")]
+    ranked = own + [h for h in hits if h not in own] if language != "en" else hits
+    return {
+        "kind": "knowledge",
+        "hits": [{"text": h.chunk.text, "source": h.chunk.source, "heading": h.chunk.heading} for h in ranked[:3]],
+    }
+
+
+async def _catalog(state: SalesState, runtime: Runtime[Context], text: str) -> dict[str, Any]:
+    catalog = runtime.context.catalog
+    if catalog is None:
+        return {"kind": "catalog", "available": False}
+    request = state.get("request", {})
+    retrieved: dict[str, Any] = {"kind": "catalog", "available": True}
+    # A product code written now wins over one chosen earlier; it is looked up across the whole catalog.
+    named = [h for h in await catalog.search(text, limit=3) if "sku" in h.reasons]
+    skus = request.get("skus", [])
+    product = named[0].product if named else (await catalog.get(skus[0]) if skus else None)
+    unknown = OUT_OF_CATALOG.search(text)
+    if unknown and product is None and not request.get("categories"):
+        retrieved["unknown"] = unknown.group(0)
+    budget = per_unit_budget(request)
+    # Within budget first; then the best matches at any price, so alternatives stay findable.
+    within = await catalog.search(text, limit=CANDIDATES, filters=_filters(state, budget)) if budget else []
+    anywhere = await catalog.search(text, limit=CANDIDATES, filters=_filters(state, None))
+    seen = {h.product.canonical_sku for h in within}
+    hits = within + [h for h in anywhere if h.product.canonical_sku not in seen]
+    if product is not None:
+        retrieved["sku_match"] = offered(product)
+        if product.available_stock <= 0 and product.category:
+            similar = await catalog.search(
+                product.name, limit=4, filters=SearchFilters(categories=[product.category], in_stock_only=True)
+            )
+            retrieved["alternatives"] = [offered(h.product) for h in similar if h.product.sku != product.sku][:2]
+    retrieved["candidates"] = [offered(h.product) | {"score": round(h.score, 4)} for h in hits]
+    cross = cross_sell_category(request)
+    if cross and retrieved["candidates"]:
+        extra = await catalog.search(cross, limit=3, filters=SearchFilters(categories=[cross], in_stock_only=True))
+        affordable = [h for h in extra if budget is None or float(h.product.price) <= budget * 1.5]
+        if affordable:
+            retrieved["cross_sell"] = offered(affordable[0].product)
+    return retrieved
+
+
+async def retrieve(state: SalesState, runtime: Runtime[Context]) -> dict[str, Any]:
+    text = latest_customer_text(state["messages"])
+    if state["intent"] == "faq":
+        return {"retrieved": await _knowledge(state, runtime, text)}
+    return {"retrieved": await _catalog(state, runtime, text)}

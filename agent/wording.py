@@ -1,0 +1,164 @@
+"""The offline model's words: templates from prompts/offline/<language>.toml filled with facts.
+
+Numbers come only from facts and are formatted one way (1,150.00), so `guard` can check them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from agent.language import Language
+from prompts import load_templates
+
+MEDIA_NAMES: dict[Language, dict[str, str]] = {
+    "en": {"image": "photo", "audio": "voice message", "video": "video", "document": "document"},
+    "ar": {"image": "الصورة", "audio": "الرسالة الصوتية", "video": "الفيديو", "document": "المستند"},
+    "ru": {"image": "фото", "audio": "голосовое сообщение", "video": "видео", "document": "документ"},
+}
+
+
+def money(value: float) -> str:
+    return f"{value:,.2f}"
+
+
+def display_name(option: dict[str, Any], language: Language) -> str:
+    if language == "ar" and option.get("name_ar"):
+        return str(option["name_ar"])
+    return str(option["name"])
+
+
+class Wording:
+    def __init__(self, language: Language) -> None:
+        self.language = language
+        self.templates, self.version = load_templates(language)
+
+    def t(self, key: str, **values: Any) -> str:
+        return str(self.templates[key]).format(**values)
+
+    def option_line(self, number: int, option: dict[str, Any]) -> str:
+        stock = int(option.get("available_stock", 0))
+        stock_part = self.t("stock_part", stock=stock) if stock > 0 else self.t("no_stock_part")
+        total_part = ""
+        if option.get("quantity"):
+            total_part = self.t(
+                "total_part", quantity=option["quantity"], price=money(option["price"]), total=money(option["total"])
+            )
+        return self.t(
+            "option_line",
+            n=number,
+            name=display_name(option, self.language),
+            sku=option["sku"],
+            price=money(option["price"]),
+            stock_part=stock_part,
+            total_part=total_part,
+        )
+
+    def options(self, options: list[dict[str, Any]]) -> str:
+        return "\n".join(self.option_line(n, option) for n, option in enumerate(options, start=1))
+
+    def render(self, situation: str, facts: dict[str, Any], customer_name: str | None) -> str:
+        name_part = f", {customer_name}" if customer_name else ""
+        render = getattr(self, f"_{situation}", None)
+        if render is not None:
+            text: str = render(facts, name_part)
+            return text
+        key = situation if situation in self.templates else "fallback"
+        media = MEDIA_NAMES[self.language].get(str(facts.get("media_kind", "")), "")
+        return self.t(key, name_part=name_part, media=media)
+
+    def _recommendation(self, facts: dict[str, Any], name_part: str) -> str:
+        options = facts["options"]
+        cross = facts.get("cross_sell")
+        cross_sell = (
+            self.t(
+                "cross_sell_line",
+                name=display_name(cross, self.language),
+                sku=cross["sku"],
+                price=money(cross["price"]),
+            )
+            if cross
+            else ""
+        )
+        reason = facts["reason"]
+        budget = facts.get("budget_per_unit")
+        if reason == "out_of_stock":
+            first = options[0]
+            return self.t(
+                "recommendation_out_of_stock",
+                first=display_name(first, self.language),
+                first_stock=first["available_stock"],
+                options=self.options(options[1:] or options),
+            )
+        if reason == "over_budget":
+            return self.t(
+                "recommendation_over_budget",
+                what=facts.get("what", ""),
+                budget=money(budget or 0),
+                options=self.options(options),
+            )
+        if reason == "fits":
+            budget_part = self.t("budget_part", budget=money(budget)) if budget else ""
+            return self.t(
+                "recommendation_fits", budget_part=budget_part, options=self.options(options), cross_sell=cross_sell
+            )
+        quantity = facts.get("quantity")
+        quantity_part = self.t("quantity_part", quantity=quantity) if quantity else ""
+        return self.t(
+            "recommendation_no_budget",
+            quantity_part=quantity_part,
+            options=self.options(options),
+            cross_sell=cross_sell,
+        )
+
+    def _sku_info(self, facts: dict[str, Any], name_part: str) -> str:
+        product = facts["product"]
+        stock = int(product["available_stock"])
+        stock_text = self.t("in_stock_text", stock=stock) if stock > 0 else self.t("out_of_stock_text")
+        return self.t(
+            "sku_info",
+            name=display_name(product, self.language),
+            sku=product["sku"],
+            price=money(product["price"]),
+            stock_text=stock_text,
+        )
+
+    def _sku_unavailable(self, facts: dict[str, Any], name_part: str) -> str:
+        return self._sku_info(facts, name_part) + "\n" + self.t("alternatives", options=self.options(facts["options"]))
+
+    def _sku_unknown(self, facts: dict[str, Any], name_part: str) -> str:
+        return self.t("sku_unknown", code=facts.get("code", ""))
+
+    def _no_match(self, facts: dict[str, Any], name_part: str) -> str:
+        if facts.get("options"):
+            return self.t("no_match", what=facts["what"], options=self.options(facts["options"]))
+        return self.t("no_match_no_options", what=facts["what"])
+
+    def _nothing_found(self, facts: dict[str, Any], name_part: str) -> str:
+        return self.t("nothing_found", what=facts.get("what", ""))
+
+    def _faq(self, facts: dict[str, Any], name_part: str) -> str:
+        return self.t("faq", answer=facts["answer"])
+
+    def _quantity_short(self, facts: dict[str, Any], name_part: str) -> str:
+        product = facts["product"]
+        return self.t(
+            "quantity_short",
+            quantity=facts["quantity"],
+            name=display_name(product, self.language),
+            sku=product["sku"],
+            stock=product["available_stock"],
+            price=money(product["price"]),
+            options=self.options(facts["options"]),
+        )
+
+    def _quantity_updated(self, facts: dict[str, Any], name_part: str) -> str:
+        product = facts["product"]
+        return self.t(
+            "quantity_updated",
+            quantity=facts["quantity"],
+            name=display_name(product, self.language),
+            sku=product["sku"],
+            total=money(facts["total"]),
+            price=money(product["price"]),
+            stock=product["available_stock"],
+        )
