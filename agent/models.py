@@ -43,7 +43,7 @@ class ChatSalesModel:
     async def understand(self, messages: Sequence[AnyMessage], language: Language) -> Understanding:
         system, _ = self._system(language)
         instructions = SystemMessage(load_prompt("understand").text)
-        structured = self.chat.with_structured_output(Understanding)
+        structured = self.chat.with_structured_output(Understanding, method="function_calling")
         result = await structured.ainvoke([system, instructions, *messages])
         return result if isinstance(result, Understanding) else Understanding.model_validate(result)
 
