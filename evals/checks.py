@@ -72,11 +72,6 @@ def numbers_in(text: str, *, skip_list_markers: bool = False) -> set[Decimal]:
         value = _normalise_number(match)
         if value is not None:
             found.add(value)
-            if value == value.to_integral_value():
-                found.add(value.quantize(Decimal(1)).normalize())
-        # "1412" inside "LD-ARCO-1412L" and each part of "140x120" are numbers of their own too
-        for part in re.findall(r"\d+", match):
-            found.add(Decimal(part).normalize())
     return found
 
 
@@ -204,7 +199,7 @@ def check_replies(scenario: Scenario, observation: Observation) -> list[CheckRes
             conversation_facts |= turn_facts
             grounded = (conversation_facts if expect.grounding == "conversation" else turn_facts) | customer_numbers
             stated = numbers_in(joined, skip_list_markers=True)
-            invented = sorted(str(n) for n in stated - grounded - allowed_numbers)
+            invented = [format(n, "f") for n in sorted(stated - grounded - allowed_numbers)]
             results.append(
                 CheckResult(
                     "reply",

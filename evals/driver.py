@@ -182,10 +182,19 @@ class TrialDriver:
                 items[0].pop("text", None)
                 if turn.caption:
                     items[0]["text"] = turn.caption
-        response = await self.http.post(
-            f"{self.service.url}/webhooks/wazzup", params={"token": DEMO_WEBHOOK_TOKEN}, json={"messages": items}
-        )
-        response.raise_for_status()
+        for attempt in range(3):  # as Wazzup does: a failed delivery is sent again (same ids, so no duplicate)
+            try:
+                response = await self.http.post(
+                    f"{self.service.url}/webhooks/wazzup",
+                    params={"token": DEMO_WEBHOOK_TOKEN},
+                    json={"messages": items},
+                )
+                response.raise_for_status()
+                break
+            except httpx.TransportError:
+                if attempt == 2:
+                    raise
+                await asyncio.sleep(0.5)
         return str(items[-1]["messageId"])
 
     def _item(self, scenario: Scenario, observation: Observation, text: str) -> dict[str, Any]:

@@ -63,7 +63,7 @@ def upload(client: Client, run: RunOut, scenarios: dict[str, Scenario], dataset_
         )
         existing = {str((e.metadata or {}).get("scenario_id")): e for e in client.list_examples(dataset_id=dataset.id)}
     experiment = f"noor-{run.model.replace('/', '-')}-{run.run_id}"
-    client.create_project(
+    project = client.create_project(
         experiment,
         reference_dataset_id=dataset.id,
         metadata={"model": run.model, "trials": run.trials, "judge": run.judge, **run.overall()},
@@ -87,11 +87,17 @@ def upload(client: Client, run: RunOut, scenarios: dict[str, Scenario], dataset_
                 error=trial.error,
                 extra={"metadata": {"chat_id": trial.chat_id, "tokens": trial.prompt_tokens + trial.completion_tokens}},
             )
-            client.create_feedback(run_id, key="pass", score=1.0 if trial.passed else 0.0)
+            client.create_feedback(run_id, key="pass", score=1.0 if trial.passed else 0.0, session_id=project.id)
             failed = [c.name for c in trial.failures]
             if failed:
-                client.create_feedback(run_id, key="failed_checks", value=len(failed), comment="; ".join(failed)[:2000])
+                client.create_feedback(
+                    run_id,
+                    key="failed_checks",
+                    value=len(failed),
+                    comment="; ".join(failed)[:2000],
+                    session_id=project.id,
+                )
             if trial.rubric:
                 share = float(trial.rubric["share"])
-                client.create_feedback(run_id, key="rubric", score=share)
+                client.create_feedback(run_id, key="rubric", score=share, session_id=project.id)
     return experiment

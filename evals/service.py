@@ -97,6 +97,7 @@ class EvalService:
         data_dir: Path = Path(".data/evals"),
         openrouter_api_key: str | None = None,
         keep_database: bool = False,
+        database_url: str | None = None,
     ) -> None:
         if worker == "inline" and model is None:
             raise ValueError("an inline worker needs a model")
@@ -106,7 +107,8 @@ class EvalService:
         self.openrouter_api_key = openrouter_api_key
         self.keep_database = keep_database
         self.url = ""
-        self.database_url = ""
+        self.database_url = database_url or ""
+        self._own_database = database_url is None
         self._server: _LiveServer | None = None
         self._pipeline: Pipeline | None = None
         self._pool: AsyncConnectionPool[Any] | None = None
@@ -127,8 +129,9 @@ class EvalService:
 
     async def __aenter__(self) -> EvalService:
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        name = f"noor_eval_{time.strftime('%Y%m%d_%H%M%S')}_{uuid.uuid4().hex[:6]}"
-        self.database_url = await asyncio.to_thread(resolve_database_url, None, self.data_dir, name)
+        if self._own_database:
+            name = f"noor_eval_{time.strftime('%Y%m%d_%H%M%S')}_{uuid.uuid4().hex[:6]}"
+            self.database_url = await asyncio.to_thread(resolve_database_url, None, self.data_dir, name)
         port = free_port()
         overrides: dict[str, Any] = {"worker_processes": 1 if self.worker == "process" else 0}
         if self.openrouter_api_key:
@@ -160,7 +163,7 @@ class EvalService:
             await asyncio.to_thread(self._server.stop)
         if self._hidden_key is not None:
             os.environ["NOOR_OPENROUTER_API_KEY"] = self._hidden_key
-        if self.database_url and not self.keep_database:
+        if self._own_database and self.database_url and not self.keep_database:
             with contextlib.suppress(Exception):
                 await asyncio.to_thread(drop_database, self.database_url)
 
