@@ -16,7 +16,15 @@ from typing import Any
 
 from psycopg_pool import AsyncConnectionPool
 
-from server.turns import PendingTurn, TurnRunner, apology, complete_turn, fail_turn, open_turn
+from server.turns import (
+    PendingTurn,
+    TurnRunner,
+    apology,
+    complete_turn,
+    fail_turn,
+    open_turn,
+    prune_checkpoints,
+)
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +60,7 @@ class Dispatcher:
         debounce_cap_seconds: float = 6.0,
         poll_interval_seconds: float = 0.25,
         on_reply_queued: Callable[[], None] = lambda: None,
+        checkpoints_kept: int = 10,
     ) -> None:
         self.pool = pool
         self.runner = runner
@@ -60,6 +69,7 @@ class Dispatcher:
         self.cap = max(debounce_cap_seconds, debounce_seconds)
         self.poll_interval = poll_interval_seconds
         self.on_reply_queued = on_reply_queued
+        self.checkpoints_kept = checkpoints_kept
         self._wake = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
         self._stopping = False
@@ -141,6 +151,8 @@ class Dispatcher:
     async def _complete(self, turn: PendingTurn, output: Any) -> None:
         async with self.pool.connection() as conn:
             queued = await complete_turn(conn, turn, output)
+            if self.checkpoints_kept:
+                await prune_checkpoints(conn, turn.thread_id, self.checkpoints_kept)
         if queued:
             self.on_reply_queued()
 

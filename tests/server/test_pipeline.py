@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from unittest.mock import ANY
 
 import psycopg
@@ -161,15 +162,40 @@ async def test_a_human_echo_silences_the_bot_for_that_chat(noor: NoorClient, ser
 
 async def test_our_own_echoes_and_statuses_update_the_outbox(noor: NoorClient, service_database_url: str) -> None:
     await noor.say("971500000090", "Hello")
-    await noor.wait_for_replies("971500000090")
-    await asyncio.sleep(0.5)  # the fake posts the echo and a "delivered" status after the 201
+    sent = await noor.wait_for_replies("971500000090")
+    # The fake posts our echo and a "delivered" status after its 201; the worker ingests them.
+    deadline = time.monotonic() + 15
+    row: tuple[object, ...] | None = None
+    while time.monotonic() < deadline:
+        with psycopg.connect(service_database_url) as conn:
+            row = conn.execute(
+                "SELECT o.status, o.provider_message_id, c.mode FROM outbox o"
+                " JOIN conversations c ON c.id = o.conversation_id WHERE c.chat_id = '971500000090'"
+            ).fetchone()
+        if row and row[0] == "delivered":
+            break
+        await asyncio.sleep(0.1)
+    assert row == ("delivered", sent[0]["messageId"], "bot")
+
+
+async def test_old_checkpoints_are_pruned_and_the_thread_still_resumes(
+    noor: NoorClient, service_database_url: str
+) -> None:
+    chat = "971500000095"
+    for count, text in enumerate(["Hello", "Thanks", "Hi again", "Thank you"], start=1):
+        await noor.say(chat, text)
+        assert len(await noor.wait_for_replies(chat, count)) == count
     with psycopg.connect(service_database_url) as conn:
-        row = conn.execute(
-            "SELECT o.status, o.provider_message_id FROM outbox o JOIN conversations c ON c.id = o.conversation_id"
-            " WHERE c.chat_id = '971500000090'"
-        ).fetchone()
-        mode = conn.execute("SELECT mode FROM conversations WHERE chat_id = '971500000090'").fetchone()
-    assert row is not None
-    assert row[0] == "delivered"
-    assert row[1] == (await noor.sent("971500000090"))[0]["messageId"]
-    assert mode == ("bot",)
+        checkpoints, orphan_blobs = conn.execute(
+            """
+            SELECT (SELECT count(*) FROM checkpoints WHERE thread_id LIKE %(t)s),
+                   (SELECT count(*) FROM checkpoint_blobs b WHERE b.thread_id LIKE %(t)s AND NOT EXISTS (
+                        SELECT 1 FROM checkpoints c WHERE c.thread_id = b.thread_id
+                           AND c.checkpoint -> 'channel_versions' ->> b.channel = b.version))
+            """,
+            {"t": f"%:{chat}"},
+        ).fetchone() or (None, None)
+    assert checkpoints is not None
+    assert checkpoints <= 10  # four turns write about 28; only the latest are kept
+    assert orphan_blobs == 0
+    assert transcript(service_database_url, chat)[-1][0] == "bot"
