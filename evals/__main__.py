@@ -114,7 +114,7 @@ async def main_async(args: argparse.Namespace, console: Console) -> RunOut:
     options = RunOptions(
         trials=args.trials,
         concurrency=args.concurrency,
-        turn_timeout=args.turn_timeout or (30.0 if args.model == "offline" else 120.0),
+        turn_timeout=args.turn_timeout or (60.0 if args.model == "offline" else 120.0),
         model_name=model.name if args.model == "offline" else f"openrouter:{model.name}",
     )
     if args.judge == "openrouter":

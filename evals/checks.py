@@ -38,13 +38,18 @@ _ARABIC_DIACRITICS = re.compile(r"[\u064B-\u065F\u0670]")
 
 
 def script_language(text: str) -> str | None:
-    """The language a reply is written in, by its letters (independent of the agent's own detector)."""
+    """The language a reply is written in, by its letters (independent of the agent's own detector).
+
+    Product names, SKUs and "Treejar" are Latin in every language, so a reply with a real share of Arabic
+    or Cyrillic letters is Arabic or Russian even when Latin letters outnumber them.
+    """
     arabic, cyrillic, latin = len(_ARABIC.findall(text)), len(_CYRILLIC.findall(text)), len(_LATIN.findall(text))
-    if arabic == cyrillic == latin == 0:
+    total = arabic + cyrillic + latin
+    if total == 0:
         return None
-    if arabic >= max(cyrillic, latin * 0.5):
+    if arabic >= cyrillic and (arabic >= 12 or arabic / total >= 0.3):
         return "ar"
-    if cyrillic >= max(arabic, latin * 0.5):
+    if cyrillic > arabic and (cyrillic >= 12 or cyrillic / total >= 0.3):
         return "ru"
     return "en"
 

@@ -132,6 +132,21 @@ class TrialDriver:
         observation.seconds = time.monotonic() - started
         return observation
 
+    async def warm_up(self, run_id: str, timeout: float = 180.0) -> float:
+        """One greeting before the measured trials: the worker's first turn loads models and indexes."""
+        scenario = Scenario.model_validate(
+            {"id": "warm-up", "title": "warm-up", "language": "en", "turns": [{"say": "Hello"}]}
+        )
+        observation = Observation("warm-up", 0, chat_id_for(run_id, "warm-up", 0), "")
+        observation.thread_id = f"{DEMO_CHANNEL_ID}:{observation.chat_id}"
+        started = time.monotonic()
+        saved, self.turn_timeout = self.turn_timeout, timeout
+        try:
+            await self._one(scenario, observation, scenario.turns[0], "say", "Hello", 0, 0)
+        finally:
+            self.turn_timeout = saved
+        return time.monotonic() - started
+
     # ---- seeding -----------------------------------------------------------------------------------
 
     async def _seed(self, scenario: Scenario, chat_id: str) -> None:

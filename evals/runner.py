@@ -87,6 +87,8 @@ async def run_scenarios(
         fakes = Fakes(service.url, http)
         driver = TrialDriver(service, fakes, http, customer=options.customer, turn_timeout=options.turn_timeout)
         gate = asyncio.Semaphore(max(1, options.concurrency))
+        if scenarios:
+            await driver.warm_up(run_id)
 
         async def one(scenario: Scenario, trial: int) -> None:
             observation = await driver.run(scenario, trial, run_id)

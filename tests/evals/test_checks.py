@@ -48,6 +48,11 @@ def test_customer_numbers_may_be_repeated() -> None:
 def test_language_questions_and_forbidden_phrases() -> None:
     assert script_language("مرحبا! أنا نور من Treejar") == "ar"
     assert script_language("Здравствуйте! Я Нур из Treejar") == "ru"
+    russian_with_names = (
+        "Вот варианты:\n1. *Kensington Veneer Executive Desk 220x100 cm – Grey Oak* (ED-KENS-220100-GOK)"
+    )
+    assert script_language(russian_with_names) == "ru"
+    assert script_language("Here are options: *Kensington Desk* (ED-KENS-220100-GOK), 9 in stock") == "en"
     assert questions_in("Which one? ¿ Or this one؟") == 2
     results = failed(evaluate(scenario(), observation("Здравствуйте! Что нужно? Сколько?")))
     assert "turn 1 language en" in results
