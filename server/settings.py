@@ -71,6 +71,39 @@ class Settings(BaseSettings):
     telegram_bot_token: SecretStr = SecretStr("demo-telegram-token")
     telegram_base_url: str | None = None
 
+    # Media: voice notes, photos, floor plans and documents (issue 8): tools/media/, server/media.py
+    media_dir: Path | None = Field(default=None, description="Local media store; default <data_dir>/media")
+    media_max_mb_audio: float = Field(default=25.0, gt=0, description="Download limits per message type, in MB")
+    media_max_mb_image: float = Field(default=16.0, gt=0)
+    media_max_mb_video: float = Field(default=64.0, gt=0)
+    media_max_mb_document: float = Field(default=100.0, gt=0)
+    media_connect_timeout_seconds: float = Field(default=5.0, gt=0)
+    media_read_timeout_seconds: float = Field(default=20.0, gt=0)
+    media_download_timeout_seconds: float = Field(default=120.0, gt=0, description="Whole download, one attempt")
+    media_download_attempts: int = Field(default=3, ge=1)
+    media_backoff_seconds: float = Field(default=0.5, ge=0)
+    media_backoff_cap_seconds: float = Field(default=8.0, ge=0)
+    media_allowed_hosts: list[str] = Field(
+        default_factory=list, description="Hosts contentUri may point at (and their subdomains); empty: any"
+    )
+    stt_providers: list[str] = Field(
+        default=["openrouter", "openai", "offline"],
+        description="Speech-to-text order; hosted ones are used only when their key is set, offline when installed",
+    )
+    stt_openrouter_model: str = "openai/gpt-4o-mini-transcribe"
+    openai_api_key: SecretStr | None = Field(default=None, description="OpenAI, for speech to text only")
+    openai_base_url: str = "https://api.openai.com/v1"
+    stt_openai_model: str = "gpt-4o-mini-transcribe"
+    stt_timeout_seconds: float = Field(default=60.0, gt=0)
+    vision_model: str | None = Field(
+        default=None, description="A vision model on OpenRouter (e.g. google/gemini-2.5-flash) to read photos"
+    )
+    vision_timeout_seconds: float = Field(default=30.0, gt=0)
+
+    @property
+    def media_path(self) -> Path:
+        return self.media_dir or self.data_dir / "media"
+
     @property
     def base_url(self) -> str:
         return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
