@@ -9,8 +9,8 @@ export LANGGRAPH_NO_VERSION_CHECK := true
 .PHONY: help bootstrap install system-deps run test check lint format pytest bench studio clean
 
 # Debian packages the tests use: Chromium for the managers' inbox browser tests, espeak-ng/sox/ffmpeg to
-# make voice notes for the speech-to-text tests.
-SYSTEM_PACKAGES := chromium chromium-driver espeak-ng sox libsox-fmt-all ffmpeg
+# make voice notes for the speech-to-text tests, poppler-utils (pdftoppm) to check quotation PDFs render.
+SYSTEM_PACKAGES := chromium chromium-driver espeak-ng sox libsox-fmt-all ffmpeg poppler-utils
 
 help:
 	@echo "make run    start Noor with its sandbox (fake Wazzup, Zoho, Telegram, OpenRouter) on embedded defaults"

@@ -12,7 +12,7 @@ from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver
 
 from agent.models import make_model
 from sandbox.mount import create_sandbox
-from server import health, webhooks
+from server import documents, health, webhooks
 from server.deliveries import DeliveryWriter
 from server.deps import Services
 from server.settings import Settings, get_settings
@@ -81,6 +81,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.include_router(webhooks.router)
     app.include_router(health.router)
+    app.include_router(documents.router)
+    app.state.documents = documents.DocumentLinks.from_settings(settings)
     if settings.sandbox:
         app.state.sandbox = create_sandbox(
             base_url=settings.base_url,

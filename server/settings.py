@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 
@@ -99,6 +100,44 @@ class Settings(BaseSettings):
         default=None, description="A vision model on OpenRouter (e.g. google/gemini-2.5-flash) to read photos"
     )
     vision_timeout_seconds: float = Field(default=30.0, gt=0)
+
+    # Quotations, pricing and Zoho CRM (issue 5): agent/pricing.py, agent/quotes.py, agent/crm.py, server/documents.py
+    vat_rate: Decimal = Field(default=Decimal("0.05"), ge=0, le=1, description="UAE VAT on the discounted subtotal")
+    quote_validity_days: int = Field(default=14, ge=1)
+    discount_tiers: str = Field(
+        default="10000:5,25000:8,50000:12", description="Volume tiers 'min_subtotal:max_percent,...' (AED excl. VAT)"
+    )
+    discount_bot_max_percent: Decimal = Field(
+        default=Decimal(5), ge=0, le=100, description="The most the bot grants itself; beyond: manager approval"
+    )
+    discount_approval_from: Decimal | None = Field(
+        default=Decimal(50000), description="From this subtotal every discount needs a manager (director's tier)"
+    )
+    discount_with_pricebook: bool = Field(default=False, description="Volume discounts on top of price-book prices")
+    quote_company_name: str = "Treejar"
+    quote_legal_name: str = "Treejar Office Furniture Trading LLC"
+    quote_address: str = "Al Quoz Industrial Area 3, Dubai, United Arab Emirates"
+    quote_trn: str = ""
+    quote_phone: str = ""
+    quote_email: str = ""
+    quote_website: str = "treejar.com"
+    quote_bank_details: str = "Bank transfer to our account with Emirates NBD; full details on the proforma invoice."
+    quote_terms: str = (
+        "Prices are in AED and exclude 5% VAT. Stock items: 100% payment before delivery. Made-to-order items: "
+        "50% advance, 50% before delivery. Stock is reserved only when the order is confirmed with payment."
+    )
+    quote_pdf_prefer_zoho: bool = Field(
+        default=True, description="Send Zoho's sales-order PDF when Zoho renders one; else our own"
+    )
+    document_link_secret: SecretStr = SecretStr("demo-document-link-secret")
+    document_link_ttl_seconds: int = Field(default=7 * 24 * 3600, ge=60)
+    crm_pipeline: str = "Standard (Standard)"
+    crm_stage_interest: str = "Qualification"
+    crm_stage_quotation_sent: str = "Proposal/Price Quote"
+    crm_stage_order_confirmed: str = "Closed Won"
+    crm_stage_lost: str = "Closed Lost"
+    crm_lead_source: str = "WhatsApp"
+    customer_cache_seconds: float = Field(default=24 * 3600, gt=0, description="Re-identify a chat after this")
 
     @property
     def media_path(self) -> Path:
