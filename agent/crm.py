@@ -15,9 +15,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
 import re
+import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -59,14 +61,28 @@ def lock_key(text: str) -> int:
 
 
 @asynccontextmanager
-async def keyed_lock(pool: AsyncConnectionPool[Any], key: str) -> AsyncIterator[AsyncConnection[Any]]:
-    """A session advisory lock on `key` held on one pooled connection for the block (which may use it)."""
-    async with pool.connection() as conn:
-        await conn.execute("SELECT pg_advisory_lock(%s)", (lock_key(key),))
-        try:
-            yield conn
-        finally:
-            await conn.execute("SELECT pg_advisory_unlock(%s)", (lock_key(key),))
+async def keyed_lock(
+    pool: AsyncConnectionPool[Any], key: str, *, timeout_seconds: float = 60.0, poll_seconds: float = 0.05
+) -> AsyncIterator[AsyncConnection[Any]]:
+    """A session advisory lock on `key`, held on one pooled connection for the block (which may use it).
+
+    Waiters poll `pg_try_advisory_lock` and hold no connection while they wait, so many callers contending
+    for one key never exhaust the pool. Raises `TimeoutError` after `timeout_seconds`.
+    """
+    lock = lock_key(key)
+    deadline = time.monotonic() + timeout_seconds
+    while True:
+        async with pool.connection() as conn:
+            row = await (await conn.execute("SELECT pg_try_advisory_lock(%s) AS locked", (lock,))).fetchone()
+            if row is not None and row["locked"]:
+                try:
+                    yield conn
+                finally:
+                    await conn.execute("SELECT pg_advisory_unlock(%s)", (lock,))
+                return
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"advisory lock {key!r} still held after {timeout_seconds} s")
+        await asyncio.sleep(poll_seconds)
 
 
 async def write_note_once(

@@ -468,7 +468,7 @@ class QuoteService:
         Raises `QuoteNotReady` (no lines / missing details / not confirmable), `OrderNotPlaced` (Zoho kept
         failing; safe to call again later).
         """
-        async with keyed_lock(self.pool, f"order:{quote_id}"):
+        async with keyed_lock(self.pool, f"order:{quote_id}") as conn:
             quote = await self._require(quote_id)
             if quote.salesorder_id and quote.salesorder_number:
                 return self._placed(quote, created=False)
@@ -486,19 +486,19 @@ class QuoteService:
             missing = missing_details(record)
             if missing:
                 raise QuoteNotReady(f"quotation {quote_id} misses {', '.join(missing)}", list(missing))
-            await self._execute(
+            await conn.execute(
                 "UPDATE quotes SET status = 'confirmed', confirmed_at = COALESCE(confirmed_at, now()), "
                 "customer = %s, updated_at = now() WHERE quote_id = %s",
                 (json.dumps(record.to_json()), quote_id),
             )
             try:
                 contact_id = quote.inventory_contact_id or await self._inventory_contact(record)
-                await self._execute(
+                await conn.execute(
                     "UPDATE quotes SET inventory_contact_id = %s WHERE quote_id = %s", (contact_id, quote_id)
                 )
                 result = await self.inventory.create_sales_order_once(self._sales_order(quote, record, contact_id))
             except ZohoUnknownOutcome as exc:
-                await self._execute(
+                await conn.execute(
                     "UPDATE quotes SET last_error = %s, updated_at = now() WHERE quote_id = %s", (str(exc), quote_id)
                 )
                 raise OrderNotPlaced(f"Zoho did not confirm the order for {quote_id}: {exc}") from exc
@@ -507,15 +507,14 @@ class QuoteService:
                 log.warning(
                     "quotation %s: Zoho total %s differs from ours %s", quote_id, order.total, quote.totals.total
                 )
-            async with self.pool.connection() as conn:
-                row = await (
-                    await conn.execute(
-                        "UPDATE quotes SET status = 'created', salesorder_id = %s, salesorder_number = %s, "
-                        "zoho_total = %s, inventory_contact_id = %s, last_error = NULL, ordered_at = now(), "
-                        "updated_at = now() WHERE quote_id = %s RETURNING *",
-                        (order.salesorder_id, order.salesorder_number, order.total, contact_id, quote_id),
-                    )
-                ).fetchone()
+            row = await (
+                await conn.execute(
+                    "UPDATE quotes SET status = 'created', salesorder_id = %s, salesorder_number = %s, "
+                    "zoho_total = %s, inventory_contact_id = %s, last_error = NULL, ordered_at = now(), "
+                    "updated_at = now() WHERE quote_id = %s RETURNING *",
+                    (order.salesorder_id, order.salesorder_number, order.total, contact_id, quote_id),
+                )
+            ).fetchone()
             assert row is not None
             return self._placed(_row_to_quote(row), created=result.created, status=order.status)
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import replace
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
@@ -19,8 +20,11 @@ from agent.quotes import (
     normalise_company,
 )
 from sandbox import seed
+from sandbox.zoho.core import PdfMode
+from server.documents import DocumentLinks
 from tests.agent.commerce.conftest import Commerce
 from tools.catalog.product import Product, product_from_zoho_item
+from tools.quote_pdf import SellerDetails
 from tools.zoho import Pricebook, SalesOrder
 
 D = Decimal
@@ -284,3 +288,28 @@ async def test_a_discount_above_policy_is_an_approval_request_not_a_price(commer
     assert stored.totals is not None
     assert stored.totals.total == totals.total
     assert unit_price(product).unit_price == product.price
+
+
+@pytest.mark.parametrize(("mode", "source"), [("pdf", "zoho"), ("html", "noor")])
+async def test_the_quotation_pdf_is_published_behind_a_signed_link(
+    commerce: Commerce, tmp_path: Path, mode: PdfMode, source: str
+) -> None:
+    customer = await ready_customer(commerce)
+    quote = await commerce.quotes.open(THREAD, customer.phone)
+    await commerce.quotes.update(quote.quote_id, totals=quote_totals(price_lines(two_products())), customer=customer)
+    await commerce.quotes.await_confirmation(quote.quote_id)
+    await commerce.quotes.place_order(quote.quote_id, customer)
+    commerce.zoho.fake.config.pdf_mode = mode
+    links = DocumentLinks(secret=b"s", directory=tmp_path, base_url="http://noor.test")
+    published = await commerce.quotes.publish_pdf(quote.quote_id, SellerDetails(), links)
+    assert published.source == source
+    assert published.url.startswith("http://noor.test/documents/")
+    assert links.verify(published.url.rsplit("/", 1)[1]) == quote.quote_id
+    content = links.load(quote.quote_id)
+    assert content is not None
+    assert content.startswith(b"%PDF-")
+    stored = await commerce.quotes.get(quote.quote_id)
+    assert stored is not None
+    assert stored.pdf_path == published.path
+    assert stored.pdf_source == source
+    assert stored.to_state(document_url=published.url)["document_url"] == published.url
