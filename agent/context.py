@@ -24,7 +24,7 @@ class Context:
     """WhatsApp shows long messages poorly: longer replies are split into parts of at most this size."""
     recommendations: int = 3
     """How many options a recommendation shows."""
-    history_messages: int = 12
+    history_messages: int = 6
     """Recent messages the model sees verbatim; older ones are summarised."""
     model: SalesModel | None = field(default=None, repr=False)
     catalog: CatalogSearch | None = field(default=None, repr=False)

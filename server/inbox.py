@@ -174,7 +174,8 @@ async def _ingest_inbound(
 
 async def _match_our_echo(conn: AsyncConnection[Any], message: WazzupMessage) -> bool:
     """Our own send coming back. By messageId when the 201 was stored already, else by content: the echo
-    can overtake the 201 answer."""
+    can overtake the 201 answer, and a send that timed out waits as 'pending' for a retry that Wazzup
+    will refuse as a repeat, though the message went out."""
     status = message.status or "sent"
     cursor = await conn.execute(
         ADVANCE_STATUS_SQL + " RETURNING id",
@@ -197,7 +198,8 @@ async def _match_our_echo(conn: AsyncConnection[Any], message: WazzupMessage) ->
          WHERE id = (
                 SELECT o.id FROM outbox o JOIN conversations c ON c.id = o.conversation_id
                  WHERE c.channel_id = %(channel)s AND c.chat_id = %(chat)s
-                   AND o.provider_message_id IS NULL AND o.status IN ('sending', 'sent')
+                   AND o.provider_message_id IS NULL AND o.attempts > 0
+                   AND o.status IN ('pending', 'sending', 'sent')
                    AND o.text IS NOT DISTINCT FROM %(text)s
                  ORDER BY o.seq LIMIT 1 FOR UPDATE OF o)
         RETURNING id

@@ -41,7 +41,11 @@ class TurnRunner(Protocol):
 
 
 class GraphTurnRunner:
-    """Runs a turn through the checkpointed sales graph, resuming a turn the checkpoint already holds."""
+    """Runs a turn through the checkpointed sales graph, resuming a turn the checkpoint already holds.
+
+    The graph persists once, when the turn ends (durability "exit"): a turn is the unit of recovery here (one
+    that dies is run again from its inbound messages, whose ids keep the history free of duplicates), so
+    per-step checkpoints would only multiply the writes."""
 
     def __init__(self, graph: CompiledStateGraph[Any, Any, Any, Any], context: Context) -> None:
         self.graph = graph
@@ -56,7 +60,7 @@ class GraphTurnRunner:
             return cast(TurnOutput, {k: snapshot.values[k] for k in TurnOutput.__annotations__})
         if same_turn and snapshot.next:
             log.info("resuming turn %s at %s", turn.turn_id, snapshot.next)
-            result = await self.graph.ainvoke(None, config, context=self.context)
+            result = await self.graph.ainvoke(None, config, context=self.context, durability="exit")
         else:
             # A new turn, or one whose progress was not checkpointed: message ids are stable, so running
             # it again never duplicates the history.
@@ -65,7 +69,7 @@ class GraphTurnRunner:
                 "inbound": turn.inbound,
                 "customer_name": turn.customer_name,
             }
-            result = await self.graph.ainvoke(payload, config, context=self.context)
+            result = await self.graph.ainvoke(payload, config, context=self.context, durability="exit")
         return cast(TurnOutput, result)
 
 

@@ -8,6 +8,7 @@ from langgraph.runtime import Runtime
 from langgraph.types import Command
 
 from agent.context import Context
+from agent.history import conversation
 from agent.intents import OUT_OF_CATALOG
 from agent.model import Intent
 from agent.offline import latest_customer_text
@@ -21,10 +22,10 @@ NEEDS_RETRIEVAL: frozenset[Intent] = frozenset(
 
 async def intent(state: SalesState, runtime: Runtime[Context]) -> Command[Literal["retrieve", "respond"]]:
     model = runtime.context.sales_model()
-    understanding = await model.understand(state["messages"], state["language"])
+    understanding = await model.understand(conversation(state), state["language"])
     slots = understanding.slots
     previous = state.get("request", {})
-    if OUT_OF_CATALOG.search(latest_customer_text(state["messages"])) and not (slots.categories or slots.skus):
+    if OUT_OF_CATALOG.search(latest_customer_text(conversation(state))) and not (slots.categories or slots.skus):
         previous = {}  # "do you sell laptops?": a new topic, answered honestly
     request = merge_request(previous, slots)
     offered = state.get("offered", [])

@@ -8,6 +8,7 @@ from langchain_core.messages import AIMessage
 from langgraph.runtime import Runtime
 
 from agent.context import Context
+from agent.history import bounded_update, conversation
 from agent.model import Intent, ReplyBrief
 from agent.state import SalesState
 
@@ -38,9 +39,12 @@ async def respond(state: SalesState, runtime: Runtime[Context]) -> dict[str, Any
     brief = ReplyBrief(
         language=state["language"], situation=situation, customer_name=state.get("customer_name"), facts=facts
     )
-    reply = await runtime.context.sales_model().write(brief, state["messages"])
+    reply = await runtime.context.sales_model().write(brief, conversation(state))
+    message = AIMessage(content=reply.text, id=f"out-{state['turn_id']}")
+    messages, summary = bounded_update(state, message, runtime.context.history_messages)
     return {
-        "messages": [AIMessage(content=reply.text, id=f"out-{state['turn_id']}")],
+        **({"summary": summary} if summary is not None else {}),
+        "messages": messages,
         "reply_meta": {
             "model": reply.model,
             "prompt_version": reply.prompt_version,

@@ -7,6 +7,7 @@ from typing import Any
 from langgraph.runtime import Runtime
 
 from agent.context import Context
+from agent.history import conversation
 from agent.intents import OUT_OF_CATALOG
 from agent.offline import latest_customer_text
 from agent.recommend import cross_sell_category, offered
@@ -79,7 +80,7 @@ async def _catalog(state: SalesState, runtime: Runtime[Context], text: str) -> d
 
 
 async def retrieve(state: SalesState, runtime: Runtime[Context]) -> dict[str, Any]:
-    text = latest_customer_text(state["messages"])
+    text = latest_customer_text(conversation(state))
     if state["intent"] == "faq":
         return {"retrieved": await _knowledge(state, runtime, text)}
     return {"retrieved": await _catalog(state, runtime, text)}

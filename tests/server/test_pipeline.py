@@ -126,7 +126,9 @@ async def test_a_429_from_wazzup_is_retried_without_a_duplicate(noor: NoorClient
     assert len(await noor.settle("971500000060")) == 1
 
 
-async def test_a_timeout_and_a_5xx_after_sending_are_retried_without_a_duplicate(noor: NoorClient) -> None:
+async def test_a_timeout_and_a_5xx_after_sending_are_retried_without_a_duplicate(
+    noor: NoorClient, service_database_url: str
+) -> None:
     # Wazzup accepts the message but answers too late, then accepts-and-fails: each retry carries the same
     # crmMessageId, which Wazzup refuses as a repeat, so the customer sees one message.
     await noor.faults("timeout", stall_seconds=1.0)
@@ -137,6 +139,12 @@ async def test_a_timeout_and_a_5xx_after_sending_are_retried_without_a_duplicate
     await noor.wait_for_replies("971500000071")
     assert len(await noor.settle("971500000070", 2.0)) == 1
     assert len(await noor.sent("971500000071")) == 1
+    # The echo of the message that went out during the timeout is ours, not a person's: the bot stays on.
+    with psycopg.connect(service_database_url) as conn:
+        modes = conn.execute(
+            "SELECT mode FROM conversations WHERE chat_id IN ('971500000070', '971500000071')"
+        ).fetchall()
+    assert modes == [("bot",), ("bot",)]
 
 
 async def test_a_human_echo_silences_the_bot_for_that_chat(noor: NoorClient, service_database_url: str) -> None:
