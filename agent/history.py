@@ -8,7 +8,7 @@ typed state (`request`, `offered`, `cart`), not in the history.
 
 from __future__ import annotations
 
-from langchain_core.messages import AnyMessage, HumanMessage, RemoveMessage
+from langchain_core.messages import AnyMessage, BaseMessage, HumanMessage, RemoveMessage
 
 from agent.state import InboundItem, SalesState
 
@@ -35,13 +35,13 @@ def fold_into_summary(summary: str, removed: list[AnyMessage]) -> str:
     return "\n".join([summary, *lines]).strip()[-SUMMARY_CHARS:]
 
 
-def bounded_update(state: SalesState, reply: AnyMessage, keep: int) -> tuple[list[AnyMessage], str | None]:
+def bounded_update(state: SalesState, reply: AnyMessage, keep: int) -> tuple[list[BaseMessage], str | None]:
     """The messages update that adds this turn (customer messages and reply) and drops what falls out of the
     window; and the new summary when something was dropped."""
     stored = state.get("messages", [])
     new = [m for m in turn_messages(state) if m.id not in {s.id for s in stored}]
     overflow = max(len(stored) + len(new) + 1 - keep, 0)
     stale = stored[:overflow]
-    update: list[AnyMessage] = [*(RemoveMessage(id=m.id) for m in stale if m.id), *new, reply]
+    removals: list[BaseMessage] = [RemoveMessage(id=m.id) for m in stale if m.id]
     summary = fold_into_summary(state.get("summary", ""), stale) if stale else None
-    return update, summary
+    return [*removals, *new, reply], summary

@@ -4,8 +4,8 @@
   through the fake OpenRouter (counting what it received; tokens by the fake's own counter).
   Targets: <= 2 calls median, <= 3k tokens median, turn 50 <= 1.2 x turn 10.
 - Checkpoint bytes written per turn at turn 200 vs turn 1 (AsyncPostgresSaver on Postgres, persisted at the
-  end of each turn and pruned, as the worker runs it). Target: turn 200 <= 2 x turn 1. Baseline in the same run: the same turns with
-  history left unbounded (no trimming), to show what bounding buys.
+  end of each turn and pruned, as the worker runs it). Target: turn 200 <= 2 x turn 1. Baseline in the same
+  run: the same turns with history left unbounded (no trimming), to show what bounding buys.
 """
 
 from __future__ import annotations
