@@ -1,0 +1,138 @@
+"""Non-LLM overhead of one turn (issues 2 and 4): webhook in, reply out at the fake Wazzup, offline model.
+
+The service runs as `noor run` does (API process + a worker process, sandbox on, debounce off so only the
+pipeline is measured). Latency = when the fake Wazzup received the reply minus when the webhook was posted
+(same clock). Target: p50 <= 150 ms. Baseline in the same run: the same turns through the graph alone, in
+memory (no HTTP, no Postgres, no queue): what the pipeline around the graph adds is the difference.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import statistics
+import tempfile
+import time
+import uuid
+from datetime import datetime
+from pathlib import Path
+
+import httpx
+from langchain_core.runnables import RunnableConfig
+from langgraph.checkpoint.memory import InMemorySaver
+
+from agent.context import Context
+from agent.offline import OfflineModel
+from agent.state import TurnInput
+from bench.common import free_port, percentile, process, python, scratch_database, wait_until_healthy
+from graphs.sales import builder
+from server.settings import DEMO_CHANNEL_ID
+from tests.support.conversation import demo_services
+
+CHATS = 8
+SCRIPT = [
+    ("greeting", "Hello"),
+    ("search", "I need 8 ergonomic chairs, 6,000 AED total"),
+    ("pick", "the second one"),
+    ("faq", "Do you deliver to Abu Dhabi?"),
+    ("sku", "How much is MT-AGOR-200100-WHT?"),
+    ("thanks", "Thanks!"),
+]
+
+
+def body(chat: str, text: str) -> dict[str, object]:
+    return {
+        "messages": [
+            {
+                "messageId": str(uuid.uuid4()),
+                "channelId": DEMO_CHANNEL_ID,
+                "chatType": "whatsapp",
+                "chatId": chat,
+                "type": "text",
+                "isEcho": False,
+                "status": "inbound",
+                "text": text,
+                "contact": {"name": "Bench"},
+            }
+        ]
+    }
+
+
+async def through_service(url: str) -> dict[str, list[float]]:
+    latencies: dict[str, list[float]] = {}
+    async with httpx.AsyncClient(timeout=30) as http:
+        for n in range(CHATS):
+            chat = f"9715770000{n:02d}"
+            for count, (kind, text) in enumerate(SCRIPT, start=1):
+                posted = time.time()
+                await http.post(f"{url}/webhooks/wazzup", params={"token": "demo-webhook-token"}, json=body(chat, text))
+                while True:
+                    sent = (await http.get(f"{url}/sandbox/wazzup/sent", params={"chatId": chat})).json()
+                    if len(sent) >= count:
+                        break
+                    await asyncio.sleep(0.005)
+                received = datetime.fromisoformat(sent[-1]["receivedAt"].replace("Z", "+00:00")).timestamp()
+                latencies.setdefault(kind, []).append(received - posted)
+    return latencies
+
+
+async def graph_alone() -> dict[str, list[float]]:
+    with tempfile.TemporaryDirectory() as folder:
+        catalog, knowledge = await demo_services(Path(folder))
+        graph = builder.compile(checkpointer=InMemorySaver())
+        context = Context(model=OfflineModel(), catalog=catalog, knowledge=knowledge)
+        latencies: dict[str, list[float]] = {}
+        for n in range(CHATS):
+            config: RunnableConfig = {"configurable": {"thread_id": f"t{n}"}}
+            for i, (kind, text) in enumerate(SCRIPT):
+                turn: TurnInput = {
+                    "turn_id": f"{n}-{i}",
+                    "inbound": [{"message_id": f"{n}-{i}", "kind": "text", "text": text, "content_uri": None}],
+                    "customer_name": None,
+                }
+                started = time.perf_counter()
+                await graph.ainvoke(turn, config, context=context)
+                latencies.setdefault(kind, []).append(time.perf_counter() - started)
+        catalog.close()
+    return latencies
+
+
+def report(title: str, latencies: dict[str, list[float]]) -> float:
+    every = [v for values in latencies.values() for v in values]
+    print(
+        f"{title}: p50 {percentile(every, 0.5) * 1000:.0f} ms,"
+        f" p95 {percentile(every, 0.95) * 1000:.0f} ms (n={len(every)})"
+    )
+    for kind, values in latencies.items():
+        print(
+            f"  {kind:9s} p50 {statistics.median(values) * 1000:6.0f} ms  p95 {percentile(values, 0.95) * 1000:6.0f} ms"
+        )
+    return percentile(every, 0.5)
+
+
+def main() -> None:
+    port = free_port()
+    with scratch_database() as database_url, tempfile.TemporaryDirectory() as data_dir:
+        env = {
+            "NOOR_DATABASE_URL": database_url,
+            "NOOR_PORT": str(port),
+            "NOOR_DATA_DIR": data_dir,
+            "NOOR_LOG_LEVEL": "WARNING",
+            "NOOR_DEBOUNCE_SECONDS": "0",
+            "NOOR_DEBOUNCE_CAP_SECONDS": "0",
+        }
+        with process([python(), "-m", "server", "run"], env):
+            wait_until_healthy(f"http://127.0.0.1:{port}/health", timeout=180)
+            url = f"http://127.0.0.1:{port}"
+            asyncio.run(through_service(url))  # warm-up: models loaded, indexes ready
+            service = asyncio.run(through_service(url))
+    alone = asyncio.run(graph_alone())
+    p50 = report("one turn through the service (webhook to reply at the fake Wazzup)", service)
+    base = report("baseline: the same turns through the graph alone, in memory", alone)
+    print(
+        f"p50 {p50 * 1000:.0f} ms (target <= 150 ms): {'PASS' if p50 <= 0.150 else 'MISS'};"
+        f" ratio to the graph alone {p50 / base:.2f}"
+    )
+
+
+if __name__ == "__main__":
+    main()
