@@ -15,6 +15,7 @@ from sandbox.mount import create_sandbox
 from server import documents, health, webhooks
 from server.deliveries import DeliveryWriter
 from server.deps import Services
+from server.inbox_ui import router as inbox_router
 from server.settings import Settings, get_settings
 from server.storage.database import make_pool, resolve_database_url
 from server.storage.migrations import apply_migrations
@@ -81,6 +82,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.include_router(webhooks.router)
     app.include_router(health.router)
+    app.include_router(inbox_router)  # managers' inbox (/inbox), its /api/v1 and escalation alerts
     app.include_router(documents.router)
     app.state.documents = documents.DocumentLinks.from_settings(settings)
     if settings.sandbox:

@@ -139,6 +139,17 @@ class Settings(BaseSettings):
     crm_lead_source: str = "WhatsApp"
     customer_cache_seconds: float = Field(default=24 * 3600, gt=0, description="Re-identify a chat after this")
 
+    # Managers' inbox, escalations and Telegram alerts (issue 6)
+    inbox_demo_password: SecretStr | None = Field(
+        default=SecretStr("noor-demo"), description="Password of seeded manager accounts, in sandbox mode only"
+    )
+    inbox_session_hours: float = 12.0
+    inbox_bearer_token_days: float = 30.0
+    inbox_cookie_secure: bool | None = Field(default=None, description="None: Secure when public_url is https")
+    escalation_order_value_aed: float = 10_000.0
+    escalation_fallback_manager_id: str | None = "mgr_01"
+    alert_poll_seconds: float = 1.0
+
     @property
     def media_path(self) -> Path:
         return self.media_dir or self.data_dir / "media"
