@@ -13,6 +13,8 @@ from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver
 from agent.models import make_model
 from sandbox.mount import create_sandbox
 from server import documents, health, webhooks
+from server.api import products as products_api
+from server.catalog import CatalogService
 from server.deliveries import DeliveryWriter
 from server.deps import Services
 from server.inbox_ui import router as inbox_router
@@ -48,6 +50,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         model = make_model()
         deliveries = DeliveryWriter(pool)
         deliveries.start()
+        catalog = CatalogService(settings, pool, database_url, sync=False)  # search for the API; workers sync
+        catalog.start()
+        app.state.catalog = catalog
         workers = None
         if settings.worker_processes > 0:
             workers = WorkerSupervisor(settings, database_url, settings.worker_processes)
@@ -72,6 +77,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             if workers is not None:
                 await workers.stop()
             await deliveries.stop()
+            await catalog.stop()
             await pool.close()
 
     app = FastAPI(
@@ -83,6 +89,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(webhooks.router)
     app.include_router(health.router)
     app.include_router(inbox_router)  # managers' inbox (/inbox), its /api/v1 and escalation alerts
+    app.include_router(products_api.router)
     app.include_router(documents.router)
     app.state.documents = documents.DocumentLinks.from_settings(settings)
     if settings.sandbox:

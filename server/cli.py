@@ -51,16 +51,41 @@ def worker() -> None:
     asyncio.run(serve())
 
 
+def sync(full: bool) -> None:
+    """One catalog sync from Zoho Inventory (full, or incremental since the last one), with a progress bar."""
+    import asyncio
+
+    from server.app import prepare_database
+    from server.catalog import sync_once
+
+    settings = get_settings()
+    configure_logging("WARNING")
+
+    async def go() -> None:
+        report = await sync_once(settings, await prepare_database(settings), full=full)
+        print(
+            f"{report.kind} sync: {report.received} items received, {report.inserted} new, {report.updated} changed, "
+            f"{report.removed} removed, {report.inactive} inactive (hidden); {report.index.embedded} passages "
+            f"embedded; {report.zoho_requests} Zoho requests; {report.seconds:.1f} s"
+        )
+
+    asyncio.run(go())
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(prog="noor", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("run", help="start the service (demo mode when NOOR_SANDBOX is true)")
     commands.add_parser("worker", help="run turns and sends only (no HTTP), next to API-only nodes")
+    sync_parser = commands.add_parser("sync", help="sync the catalog from Zoho Inventory now (progress bar)")
+    sync_parser.add_argument("--full", action="store_true", help="every item, not only those changed since last time")
     args = parser.parse_args()
     if args.command == "run":
         run()
     elif args.command == "worker":
         worker()
+    elif args.command == "sync":
+        sync(args.full)
 
 
 if __name__ == "__main__":

@@ -20,6 +20,7 @@ from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver
 from agent.context import Context
 from agent.model import SalesModel
 from graphs.sales import builder as sales_builder
+from server.catalog import CatalogService
 from server.deliveries import Ingestor
 from server.dispatcher import Dispatcher
 from server.inbox import WORK_CHANNEL
@@ -48,10 +49,13 @@ class Pipeline:
             backoff_cap_seconds=settings.send_backoff_cap_seconds,
             poll_interval_seconds=settings.poll_interval_seconds,
         )
+        # this process's catalog index and knowledge base; the scheduled Zoho sync runs here (one worker at a time)
+        self.catalog = CatalogService(settings, self.pool, database_url, sync=True)
+        context = Context(model=model, catalog=self.catalog.search, knowledge=self.catalog.knowledge)
         self.graph = sales_builder.compile(checkpointer=AsyncPostgresSaver(self.pool), name="sales")
         self.dispatcher = Dispatcher(
             self.pool,
-            GraphTurnRunner(self.graph, Context(model=model)),
+            GraphTurnRunner(self.graph, context),
             workers=settings.workers,
             debounce_seconds=settings.debounce_seconds,
             debounce_cap_seconds=settings.debounce_cap_seconds,
@@ -65,6 +69,7 @@ class Pipeline:
 
     async def start(self) -> None:
         await self.pool.open(wait=True)
+        self.catalog.start()
         self.sender.start()
         self.dispatcher.start()
         self.ingestor.start()
@@ -77,6 +82,7 @@ class Pipeline:
         await self.ingestor.stop()
         await self.dispatcher.stop()
         await self.sender.stop()
+        await self.catalog.stop()
         await self.wazzup.aclose()
         await self.pool.close()
 

@@ -154,6 +154,18 @@ class Settings(BaseSettings):
     def media_path(self) -> Path:
         return self.media_dir or self.data_dir / "media"
 
+    # Catalog: Zoho sync, search indexes (one per process under data_dir/catalog), knowledge base
+    catalog_sync_interval_seconds: float = Field(default=300.0, gt=0, description="Incremental Zoho item sync")
+    catalog_sync_on_start: bool = Field(
+        default=True, description="Workers run a full sync at start when `products` is empty (or resume one)"
+    )
+    catalog_refresh_seconds: float = Field(
+        default=30.0, gt=0, description="Each process re-reads changed products at least this often"
+    )
+    qdrant_url: str | None = Field(default=None, description="Production: a shared Qdrant server (else Qdrant Edge)")
+    qdrant_api_key: SecretStr | None = None
+    knowledge_dir: Path = Path(__file__).resolve().parents[1] / "data" / "knowledge"
+
     @property
     def base_url(self) -> str:
         return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")

@@ -54,6 +54,22 @@ class IndexPoint:
 
 
 @dataclass(frozen=True)
+class RankRequest:
+    """One candidate query of a batch: a dense vector (`using` names it) or the sparse lexical vector."""
+
+    using: str
+    flt: IndexFilter
+    limit: int
+    dense: npt.NDArray[np.float32] | None = None
+    sparse: SparseVector | None = None
+
+
+#: A ranked candidate: (point id, stock, canonical SKU). Candidates carry only what fusion needs (the SKU breaks
+#: ties); full payloads are loaded for the final few only.
+Ranked = tuple[str, int, str]
+
+
+@dataclass(frozen=True)
 class IndexHit:
     id: str
     score: float
@@ -92,9 +108,17 @@ class VectorIndex(Protocol):
         self, vector: SparseVector, flt: IndexFilter, limit: int, fields: Sequence[str] | None = None
     ) -> list[IndexHit]: ...
 
+    def rank(self, requests: Sequence[RankRequest]) -> list[list[Ranked]]:
+        """Candidate lists for several queries at once (one round trip), best first."""
+
     def count(self) -> int: ...
 
     def close(self) -> None: ...
+
+
+def _stock(payload: Mapping[str, Any] | None) -> int:
+    value = (payload or {}).get("stock", 0)
+    return int(value) if isinstance(value, int | float) else 0
 
 
 # --- Qdrant Edge (in-process, on disk) ------------------------------------------------------------
@@ -246,6 +270,30 @@ class QdrantEdgeIndex:
         with self._lock:
             return [self._hit(p) for p in self.shard.query(request)]
 
+    def rank(self, requests: Sequence[RankRequest]) -> list[list[Ranked]]:
+        qe = self._qe
+        batch = []
+        slots: list[int] = []
+        for i, r in enumerate(requests):
+            if r.dense is not None:
+                query = qe.Query.Nearest(r.dense.tolist(), using=r.using)
+            elif r.sparse:
+                query = qe.Query.Nearest(qe.SparseVector(r.sparse.indices, r.sparse.values), using=r.using)
+            else:
+                continue
+            batch.append(
+                qe.QueryRequest(limit=r.limit, query=query, filter=self._filter(r.flt), with_payload=["stock", "sku"])
+            )
+            slots.append(i)
+        out: list[list[Ranked]] = [[] for _ in requests]
+        if not batch:
+            return out
+        with self._lock:
+            results = self.shard.query_batch(qe.QueryBatchRequest(batch))
+        for i, points in zip(slots, results, strict=True):
+            out[i] = [(str(p.id), _stock(p.payload), str((p.payload or {}).get("sku", ""))) for p in points]
+        return out
+
     def count(self) -> int:
         with self._lock:
             if self._shard is None:
@@ -393,6 +441,32 @@ class QdrantServerIndex:
                 with_payload=list(fields) if fields is not None else True,
             )
         return [self._hit(p) for p in result.points]
+
+    def rank(self, requests: Sequence[RankRequest]) -> list[list[Ranked]]:
+        m = self._m
+        batch = []
+        slots: list[int] = []
+        for i, r in enumerate(requests):
+            if r.dense is not None:
+                query: Any = r.dense.tolist()
+            elif r.sparse:
+                query = m.SparseVector(indices=r.sparse.indices, values=r.sparse.values)
+            else:
+                continue
+            batch.append(
+                m.QueryRequest(
+                    query=query, using=r.using, filter=self._filter(r.flt), limit=r.limit, with_payload=["stock", "sku"]
+                )
+            )
+            slots.append(i)
+        out: list[list[Ranked]] = [[] for _ in requests]
+        if not batch:
+            return out
+        with self._lock:
+            results = self._client.query_batch_points(self._collection, requests=batch)
+        for i, result in zip(slots, results, strict=True):
+            out[i] = [(str(p.id), _stock(p.payload), str((p.payload or {}).get("sku", ""))) for p in result.points]
+        return out
 
     def count(self) -> int:
         with self._lock:

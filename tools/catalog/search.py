@@ -11,6 +11,7 @@ import asyncio
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -18,13 +19,19 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from tools.catalog.embedding import Embedder, EmbeddingCache, default_embedders, embed_passages_cached
-from tools.catalog.index import IndexFilter, IndexHit, IndexPoint, QdrantEdgeIndex, VectorIndex
+from tools.catalog.index import (
+    SPARSE_NAME,
+    IndexFilter,
+    IndexPoint,
+    QdrantEdgeIndex,
+    RankRequest,
+    VectorIndex,
+)
 from tools.catalog.lexical import document_vector, query_vector
 from tools.catalog.normalize import canonical_sku, compact_sku, normalize_text
 from tools.catalog.product import Product
 from tools.catalog.query import ParsedQuery, SearchFilters, parse_query
 
-_RANK_FIELDS = ("sku", "stock")
 _NAMESPACE = uuid.UUID("6f1c1c5e-7a0b-4b7e-9a55-0d5a1f00ca7a")
 
 
@@ -298,26 +305,32 @@ class CatalogSearch:
     ) -> list[SearchHit]:
         index_filter = _index_filter(flt)
         k = max(self.candidates, limit * 3)
-        lists: dict[str, list[IndexHit]] = {}
-        for name, vector in vectors.items():
-            if self.fusion.weights.get(name, 0.0) > 0:
-                lists[name] = self.index.search_dense(name, vector, index_filter, k, _RANK_FIELDS)
-        lex = query_vector(parsed.lexical_terms, _expansions(flt))
+        requests = [
+            RankRequest(using=name, flt=index_filter, limit=k, dense=vector)
+            for name, vector in vectors.items()
+            if self.fusion.weights.get(name, 0.0) > 0
+        ]
         if self.fusion.weights.get("lex", 0.0) > 0:
-            lists["lex"] = self.index.search_sparse(lex, index_filter, k, _RANK_FIELDS)
+            lex = query_vector(parsed.lexical_terms, _expansions(flt))
+            requests.append(RankRequest(using=SPARSE_NAME, flt=index_filter, limit=k, sparse=lex))
+        # one batched round trip for the dense and lexical candidates (ids and stock only)
+        lists = self.index.rank(requests)
         scores: dict[str, float] = {}
-        payloads: dict[str, dict[str, Any]] = {}
+        stock: dict[str, int] = {}
+        skus: dict[str, str] = {}
         sources: dict[str, list[str]] = {}
-        for name, hits in lists.items():
+        for request, hits in zip(requests, lists, strict=True):
+            name = "lex" if request.sparse is not None else request.using
             weight = self.fusion.weights.get(name, 0.0)
-            for rank, hit in enumerate(hits):
-                scores[hit.id] = scores.get(hit.id, 0.0) + weight / (self.fusion.k + rank + 1)
-                payloads[hit.id] = hit.payload
-                sources.setdefault(hit.id, []).append(name)
-        for pid, payload in payloads.items():
-            if int(payload.get("stock", 0)) <= 0:
+            for rank, (pid, in_stock, sku) in enumerate(hits):
+                scores[pid] = scores.get(pid, 0.0) + weight / (self.fusion.k + rank + 1)
+                stock[pid] = in_stock
+                skus[pid] = sku
+                sources.setdefault(pid, []).append(name)
+        for pid, units in stock.items():
+            if units <= 0:
                 scores[pid] *= self.fusion.out_of_stock_factor
-        ranked = sorted(scores, key=lambda pid: (-scores[pid], payloads[pid]["sku"]))[:limit]
+        ranked = sorted(scores, key=lambda pid: (-scores[pid], skus[pid]))[:limit]
         filter_reasons = _filter_reasons(flt)
         top = scores[ranked[0]] if ranked else 1.0
         full = {h.id: h.payload for h in self.index.retrieve(ranked)}
@@ -357,5 +370,10 @@ def _filter_reasons(f: SearchFilters) -> list[str]:
 
 
 def _matched_terms(terms: Sequence[str], product: Product) -> list[str]:
-    text = set(normalize_text(" ".join(x for x in (product.name, product.name_ar or "", product.sku) if x)).split())
+    text = _words(" ".join(x for x in (product.name, product.name_ar or "", product.sku) if x))
     return [t for t in dict.fromkeys(terms) if t in text][:5]
+
+
+@lru_cache(maxsize=65536)
+def _words(text: str) -> frozenset[str]:
+    return frozenset(normalize_text(text).split())

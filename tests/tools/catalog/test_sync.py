@@ -309,3 +309,36 @@ async def test_another_process_index_follows_the_table_without_embedding(
     finally:
         other.close()
     assert not other.folder or not other.folder.exists()
+
+
+async def test_the_catalog_index_graph_runs_the_same_sync(
+    fake: FakeZoho,
+    fake_server: LiveServer,
+    pool: AsyncConnectionPool[Any],
+    http: httpx.AsyncClient,
+    catalog: LocalCatalog,
+) -> None:
+    from agent.catalog_index import CatalogIndexContext
+    from graphs.catalog_index import graph
+
+    fake.inventory.items = {i["item_id"]: i for i in small_catalog(45)}
+    sync = make_sync(fake, fake_server, pool, http, catalog, per_page=20)
+
+    first = await graph.ainvoke({}, context=CatalogIndexContext(sync=sync))
+
+    assert first["report"]["kind"] == "full"
+    assert first["report"]["inserted"] == 45
+    assert first["report"]["pages"] == 3
+    assert await catalog.search.count() == 45
+    fake.clock.advance(600)
+    item = next(i for i in fake.inventory.items.values() if i["status"] == "active")
+    fake.patch_item(item["item_id"], {"name": "Renamed " + item["name"]})
+
+    second = await graph.ainvoke({"full": False}, context=CatalogIndexContext(sync=sync))
+
+    assert second["report"]["kind"] == "incremental"
+    assert second["report"]["updated"] == 1
+    assert second["report"]["index"]["upserted"] == 1
+    state = await sync_state(pool)
+    assert state is not None
+    assert state["run_finished"]
