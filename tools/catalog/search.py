@@ -144,7 +144,7 @@ class CatalogSearch:
         embedders: Sequence[Embedder] | None = None,
         cache: EmbeddingCache | None = None,
         fusion: FusionWeights | None = None,
-        candidates: int = 60,
+        candidates: int = 40,
     ) -> None:
         self.index = index
         self.embedders: list[Embedder] = list(embedders) if embedders is not None else default_embedders()
