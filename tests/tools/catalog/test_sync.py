@@ -342,3 +342,43 @@ async def test_the_catalog_index_graph_runs_the_same_sync(
     state = await sync_state(pool)
     assert state is not None
     assert state["run_finished"]
+
+
+def test_index_folders_of_stopped_processes_are_removed(tmp_path: Path) -> None:
+    import fcntl
+
+    from tools.catalog.runtime import LOCK_NAME, clean_stale_indexes
+
+    catalog_dir = tmp_path / "catalog"
+    dead = catalog_dir / "index-1-dead"
+    alive = catalog_dir / "index-2-alive"
+    for folder in (dead, alive):
+        (folder / "qdrant").mkdir(parents=True)
+        (folder / LOCK_NAME).touch()
+    with open(alive / LOCK_NAME, "a+") as held:
+        fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        removed = clean_stale_indexes(catalog_dir)
+    assert removed == [dead]
+    assert alive.exists()
+    assert not dead.exists()
+
+
+async def test_the_production_backend_follows_the_table_too(
+    fake: FakeZoho,
+    fake_server: LiveServer,
+    pool: AsyncConnectionPool[Any],
+    http: httpx.AsyncClient,
+    catalog: LocalCatalog,
+    tmp_path: Path,
+) -> None:
+    fake.inventory.items = {i["item_id"]: i for i in small_catalog(15)}
+    await make_sync(fake, fake_server, pool, http, catalog).run()
+    server = LocalCatalog.open(pool, tmp_path / "server", qdrant_url=":memory:")  # qdrant-client's local mode
+    try:
+        assert server.folder is None
+        report = await server.refresh()
+        assert report.upserted == 15
+        assert report.embedded == 0
+        assert await server.search.count() == 15
+    finally:
+        server.close()
