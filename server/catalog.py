@@ -2,9 +2,9 @@
 
 * Every process that searches (API, each worker, `noor sync`) opens a `LocalCatalog`: its own index, refreshed
   from the `products` table (LISTEN `noor_catalog` + polling).
-* Worker processes also sync from Zoho Inventory: at start (a full sync when the table is empty; an
-  interrupted run is resumed) and then incrementally every `catalog_sync_interval_seconds`. The advisory lock
-  in `CatalogSync` keeps it to one process at a time.
+* Worker processes also sync from Zoho Inventory: at start (a full sync when the table is empty, an interrupted
+  run resumed, else the changes made meanwhile) and then incrementally every `catalog_sync_interval_seconds`.
+  The advisory lock in `CatalogSync` keeps it to one process at a time.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from psycopg_pool import AsyncConnectionPool
 
 from server.settings import Settings
 from tools.catalog.runtime import LocalCatalog
-from tools.catalog.sync import CatalogSync, SyncReport, sync_state
+from tools.catalog.sync import CatalogSync, SyncReport
 from tools.knowledge import KnowledgeBase
 from tools.zoho import ZohoError, ZohoInventoryClient, ZohoRateLimiter, ZohoTokenCache
 
@@ -129,15 +129,13 @@ class CatalogService:
         assert self.sync is not None
         settings = self.settings
         if settings.catalog_sync_on_start:
-            # first full sync when the table is empty, or resume an interrupted run; the Zoho fake may still be
-            # starting (it lives in the API process), so retry until it answers
+            # a full sync when the table is empty, an interrupted run resumed, else the changes made while the
+            # service was down; the Zoho fake may still be starting (it lives in the API process): retry until it
+            # answers
             delay = 1.0
             while True:
                 try:
-                    state = await sync_state(self.pool)
-                    empty = await self._empty()
-                    if empty or (state is not None and not state["run_finished"]):
-                        await self._run(None)
+                    await self._run(None)
                     break
                 except Exception:
                     log.info("catalog start-up sync: retrying in %.0fs", delay)
@@ -171,11 +169,6 @@ class CatalogService:
                 report.zoho_requests,
                 report.seconds,
             )
-
-    async def _empty(self) -> bool:
-        async with self.pool.connection() as conn:
-            row = await (await conn.execute("SELECT NOT EXISTS (SELECT 1 FROM products) AS empty")).fetchone()
-        return bool(row and row["empty"])
 
     async def stop(self) -> None:
         for task in self._tasks:
