@@ -14,6 +14,7 @@ from psycopg_pool import AsyncConnectionPool
 from sandbox.seed import demo_edge_cases, demo_items
 from sandbox.zoho import FakeClock, FakeZoho
 from tests.support.live import LiveServer, live_server
+from tools.catalog.embedding import Embedder, default_embedders
 from tools.catalog.runtime import LocalCatalog
 from tools.catalog.sync import CatalogSync, SyncReport, SyncRun, sync_state
 from tools.zoho import ZohoInventoryClient, ZohoServerError, ZohoTokenCache
@@ -70,9 +71,17 @@ def inventory(fake: FakeZoho, server: LiveServer, pool: AsyncConnectionPool[Any]
     )
 
 
+@pytest.fixture(scope="session")
+def embedders() -> list[Embedder]:
+    """The real models, loaded once for the session (only tests that embed something load them)."""
+    return default_embedders()
+
+
 @pytest.fixture
-async def catalog(pool: AsyncConnectionPool[Any], tmp_path: Path) -> AsyncIterator[LocalCatalog]:
-    local = LocalCatalog.open(pool, tmp_path)
+async def catalog(
+    pool: AsyncConnectionPool[Any], tmp_path: Path, embedders: list[Embedder]
+) -> AsyncIterator[LocalCatalog]:
+    local = LocalCatalog.open(pool, tmp_path, embedders=embedders)
     yield local
     local.close()
 
