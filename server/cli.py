@@ -62,7 +62,17 @@ def sync(full: bool) -> None:
     configure_logging("WARNING")
 
     async def go() -> None:
-        report = await sync_once(settings, await prepare_database(settings), full=full)
+        from tools.zoho import ZohoError
+
+        try:
+            report = await sync_once(settings, await prepare_database(settings), full=full)
+        except ZohoError as exc:
+            hint = (
+                " (demo mode: the fake Zoho runs inside `noor run`; start the service first)"
+                if settings.sandbox
+                else ""
+            )
+            raise SystemExit(f"sync stopped: {exc}{hint}. Run it again to resume where it stopped.") from exc
         print(
             f"{report.kind} sync: {report.received} items received, {report.inserted} new, {report.updated} changed, "
             f"{report.removed} removed, {report.inactive} inactive (hidden); {report.index.embedded} passages "
