@@ -60,3 +60,9 @@ studio: install
 
 clean:
 	rm -rf .data .mypy_cache .ruff_cache .pytest_cache
+
+# Evals (docs/evals.md): the active scenarios with the offline model; fails when any scenario fails.
+# EVAL_ARGS adds options, e.g. make eval EVAL_ARGS="--trials 3 --tag quotation".
+.PHONY: eval
+eval: install
+	$(UV) run python -m evals --status active --strict $(EVAL_ARGS)

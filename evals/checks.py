@@ -47,9 +47,9 @@ def script_language(text: str) -> str | None:
     total = arabic + cyrillic + latin
     if total == 0:
         return None
-    if arabic >= cyrillic and (arabic >= 12 or arabic / total >= 0.3):
+    if arabic >= cyrillic and (arabic >= 8 or arabic / total >= 0.3):
         return "ar"
-    if cyrillic > arabic and (cyrillic >= 12 or cyrillic / total >= 0.3):
+    if cyrillic > arabic and (cyrillic >= 8 or cyrillic / total >= 0.3):
         return "ru"
     return "en"
 

@@ -1,8 +1,8 @@
 """One trial of one scenario: seed, talk to Noor through the webhook like Wazzup, observe everything.
 
 The observation holds what the checks need: the replies of each customer turn (from the transcript),
-latency, the graph state after each turn and the checkpoint history (nodes run, tools called, facts
-per turn), and the fakes' final state (Zoho sales orders and deals, escalations, the thread's mode).
+latency, the graph state after each turn, the nodes each turn ran (its turn record) and the checkpoints
+(tools called, facts per turn), and the fakes' final state (Zoho sales orders and deals, escalations, the thread's mode).
 """
 
 from __future__ import annotations
@@ -318,11 +318,15 @@ class TrialDriver:
         tools: list[str] = []
         kinds: list[str] = []
         facts: dict[str, list[Any]] = {}
+        turns = await self.service.fetchall(
+            "SELECT t.nodes FROM turns t JOIN conversations c ON c.id = t.conversation_id"
+            " WHERE c.thread_id = %s ORDER BY t.started_at",
+            (observation.thread_id,),
+        )
+        for row in turns:  # the graph persists once per turn: each turn records the nodes it ran
+            nodes += [name for name in row["nodes"] if name not in nodes]
         snapshots = [s async for s in self.service.graph.aget_state_history(config)]
         for snapshot in reversed(snapshots):  # oldest first
-            for task in snapshot.tasks:
-                if not task.name.startswith("__") and task.name not in nodes:
-                    nodes.append(task.name)
             values = snapshot.values or {}
             turn_facts = values.get("facts")
             if turn_facts:

@@ -18,6 +18,7 @@ from psycopg_pool import AsyncConnectionPool
 
 from server.turns import (
     PendingTurn,
+    TurnResult,
     TurnRunner,
     apology,
     complete_turn,
@@ -142,15 +143,15 @@ class Dispatcher:
         if turn is None:
             return
         try:
-            output = await self.runner(turn)
+            result = await self.runner(turn)
         except Exception as exc:
             await self._turn_failed(turn, exc)
             return
-        await self._complete(turn, output)
+        await self._complete(turn, result)
 
-    async def _complete(self, turn: PendingTurn, output: Any) -> None:
+    async def _complete(self, turn: PendingTurn, result: TurnResult) -> None:
         async with self.pool.connection() as conn:
-            queued = await complete_turn(conn, turn, output)
+            queued = await complete_turn(conn, turn, result)
             if self.checkpoints_kept:
                 await prune_checkpoints(conn, turn.thread_id, self.checkpoints_kept)
         if queued:

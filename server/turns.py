@@ -36,8 +36,15 @@ class PendingTurn:
     inbound: list[InboundItem]
 
 
+@dataclass
+class TurnResult:
+    output: TurnOutput
+    nodes: list[str]
+    """The graph nodes this turn ran, in order (its trajectory)."""
+
+
 class TurnRunner(Protocol):
-    async def __call__(self, turn: PendingTurn) -> TurnOutput: ...
+    async def __call__(self, turn: PendingTurn) -> TurnResult: ...
 
 
 class GraphTurnRunner:
@@ -51,35 +58,39 @@ class GraphTurnRunner:
         self.graph = graph
         self.context = context
 
-    async def __call__(self, turn: PendingTurn) -> TurnOutput:
+    async def __call__(self, turn: PendingTurn) -> TurnResult:
         config: RunnableConfig = {"configurable": {"thread_id": turn.thread_id}}
         snapshot = await self.graph.aget_state(config)
         same_turn = snapshot.values.get("turn_id") == turn.turn_id
         if same_turn and not snapshot.next and snapshot.values.get("reply_parts"):
             log.info("turn %s already completed in the checkpoint; reusing its reply", turn.turn_id)
-            return cast(TurnOutput, {k: snapshot.values[k] for k in TurnOutput.__annotations__})
+            return TurnResult(cast(TurnOutput, {k: snapshot.values[k] for k in TurnOutput.__annotations__}), [])
+        payload: TurnInput | None = None
         if same_turn and snapshot.next:
             log.info("resuming turn %s at %s", turn.turn_id, snapshot.next)
-            result = await self.graph.ainvoke(None, config, context=self.context, durability="exit")
         else:
             # A new turn, or one whose progress was not checkpointed: message ids are stable, so running
             # it again never duplicates the history.
-            payload: TurnInput = {
-                "turn_id": turn.turn_id,
-                "inbound": turn.inbound,
-                "customer_name": turn.customer_name,
-            }
-            result = await self.graph.ainvoke(payload, config, context=self.context, durability="exit")
-        return cast(TurnOutput, result)
+            payload = {"turn_id": turn.turn_id, "inbound": turn.inbound, "customer_name": turn.customer_name}
+        nodes: list[str] = []
+        output: dict[str, Any] = {}
+        async for mode, chunk in self.graph.astream(
+            payload, config, context=self.context, durability="exit", stream_mode=["updates", "values"]
+        ):
+            if mode == "updates":
+                nodes += [name for name in cast(dict[str, Any], chunk) if not name.startswith("__")]
+            else:
+                output = cast(dict[str, Any], chunk)
+        return TurnResult(cast(TurnOutput, output), nodes)
 
 
-async def apology(turn: PendingTurn) -> TurnOutput:
+async def apology(turn: PendingTurn) -> TurnResult:
     """What the customer gets when a turn keeps failing: honest, in their language, from templates."""
     language: Language = turn.language or "en"
     reply = await OfflineModel().write(
         ReplyBrief(language=language, situation="technical_issue", customer_name=turn.customer_name), []
     )
-    return {
+    output: TurnOutput = {
         "turn_id": turn.turn_id,
         "language": language,
         "reply_parts": [{"kind": "text", "text": reply.text, "content_uri": None}],
@@ -91,6 +102,7 @@ async def apology(turn: PendingTurn) -> TurnOutput:
             "cost": 0.0,
         },
     }
+    return TurnResult(output, [])
 
 
 async def open_turn(conn: AsyncConnection[Any], conversation: dict[str, Any]) -> PendingTurn | None:
@@ -147,9 +159,10 @@ async def open_turn(conn: AsyncConnection[Any], conversation: dict[str, Any]) ->
     )
 
 
-async def complete_turn(conn: AsyncConnection[Any], turn: PendingTurn, output: TurnOutput) -> bool:
+async def complete_turn(conn: AsyncConnection[Any], turn: PendingTurn, result: TurnResult) -> bool:
     """Queue the reply and mark the inbound answered, in one transaction. False when a person took the
     thread meanwhile: then nothing is sent."""
+    output = result.output
     async with conn.transaction():
         mode = await (
             await conn.execute("SELECT mode FROM conversations WHERE id = %s FOR UPDATE", (turn.conversation_id,))
@@ -202,8 +215,8 @@ async def complete_turn(conn: AsyncConnection[Any], turn: PendingTurn, output: T
             ("answered" if bot_mode else "held", turn.turn_id, turn.inbound_ids),
         )
         await conn.execute(
-            "UPDATE turns SET finished_at = now(), error = %s WHERE id = %s",
-            (None if bot_mode else "a person took the thread during the turn", turn.turn_id),
+            "UPDATE turns SET finished_at = now(), error = %s, nodes = %s WHERE id = %s",
+            (None if bot_mode else "a person took the thread during the turn", result.nodes, turn.turn_id),
         )
     return bot_mode
 

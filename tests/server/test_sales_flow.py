@@ -17,7 +17,9 @@ BUDGETED: dict[Language, str] = {
 
 
 def offered_skus(text: str) -> list[str]:
-    return [sku for sku in PRODUCTS if f"({sku})" in text]
+    """The product codes a reply shows, in the order it shows them."""
+    shown = [sku for sku in PRODUCTS if f"({sku})" in text]
+    return sorted(shown, key=lambda sku: text.index(f"({sku})"))
 
 
 @pytest.mark.parametrize(("language", "chat"), [("en", "971500001001"), ("ar", "971500001002"), ("ru", "971500001003")])
