@@ -2,7 +2,8 @@
 
 The observation holds what the checks need: the replies of each customer turn (from the transcript),
 latency, the graph state after each turn, the nodes each turn ran (its turn record) and the checkpoints
-(tools called, facts per turn), and the fakes' final state (Zoho sales orders and deals, escalations, the thread's mode).
+(tools called, facts per turn), and the fakes' final state (Zoho sales orders and deals, escalations, the
+thread's mode).
 """
 
 from __future__ import annotations
