@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from functools import cache
-from typing import Any
+from typing import Any, ClassVar
 
 import httpx
 
@@ -42,10 +42,14 @@ def local_phone(chat_id: str) -> str:
 
 
 class Fakes:
+    # Access tokens per sandbox and product, shared by every run against the same service: like the real
+    # client, refresh only when needed (the fake Zoho, like Zoho, throttles after 10 refreshes in 10 minutes).
+    _shared_tokens: ClassVar[dict[str, dict[str, str]]] = {}
+
     def __init__(self, base_url: str, http: httpx.AsyncClient) -> None:
         self.base = f"{base_url}/sandbox"
         self.http = http
-        self._tokens: dict[str, str] = {}
+        self._tokens = self._shared_tokens.setdefault(self.base, {})
 
     # ---- Zoho auth ---------------------------------------------------------------------------------
 
