@@ -57,11 +57,11 @@ def body(chat: str, text: str) -> dict[str, object]:
     }
 
 
-async def through_service(url: str) -> dict[str, list[float]]:
+async def through_service(url: str, run: int) -> dict[str, list[float]]:
     latencies: dict[str, list[float]] = {}
     async with httpx.AsyncClient(timeout=30) as http:
         for n in range(CHATS):
-            chat = f"9715770000{n:02d}"
+            chat = f"97157{run}0000{n:02d}"
             for count, (kind, text) in enumerate(SCRIPT, start=1):
                 posted = time.time()
                 await http.post(f"{url}/webhooks/wazzup", params={"token": "demo-webhook-token"}, json=body(chat, text))
@@ -123,8 +123,8 @@ def main() -> None:
         with process([python(), "-m", "server", "run"], env):
             wait_until_healthy(f"http://127.0.0.1:{port}/health", timeout=180)
             url = f"http://127.0.0.1:{port}"
-            asyncio.run(through_service(url))  # warm-up: models loaded, indexes ready
-            service = asyncio.run(through_service(url))
+            asyncio.run(through_service(url, run=1))  # warm-up: models loaded, indexes ready
+            service = asyncio.run(through_service(url, run=2))
     alone = asyncio.run(graph_alone())
     p50 = report("one turn through the service (webhook to reply at the fake Wazzup)", service)
     base = report("baseline: the same turns through the graph alone, in memory", alone)

@@ -32,8 +32,7 @@ async def prepare_database(settings: Settings) -> str:
     pool = make_pool(database_url, min_size=1, max_size=2)
     await pool.open(wait=True)
     try:
-        await apply_migrations(pool)
-        await AsyncPostgresSaver(pool).setup()
+        await apply_migrations(pool, then=AsyncPostgresSaver(pool).setup)
     finally:
         await pool.close()
     return database_url
@@ -44,7 +43,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        database_url = await prepare_database(settings)
+        database_url = await asyncio.to_thread(resolve_database_url, settings.database_url, settings.data_dir)
+        workers = None
+        if settings.worker_processes > 0:
+            # Start the workers at once: their imports and warm-up overlap with ours; they wait for the
+            # migrations below on the same advisory lock before touching the database.
+            workers = WorkerSupervisor(settings, database_url, settings.worker_processes)
+            workers.start()
+        await prepare_database(settings.model_copy(update={"database_url": database_url}))
         pool = make_pool(database_url, max_size=20)
         await pool.open(wait=True)
         model = make_model()
@@ -53,10 +59,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         catalog = CatalogService(settings, pool, database_url, sync=False)  # search for the API; workers sync
         catalog.start()
         app.state.catalog = catalog
-        workers = None
-        if settings.worker_processes > 0:
-            workers = WorkerSupervisor(settings, database_url, settings.worker_processes)
-            workers.start()
         app.state.services = Services(
             settings=settings,
             pool=pool,

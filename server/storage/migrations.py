@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from importlib import resources
 from typing import Any
 
@@ -28,7 +29,11 @@ def migration_files() -> list[tuple[int, str, str]]:
     return found
 
 
-async def apply_migrations(pool: AsyncConnectionPool[Any]) -> list[str]:
+async def apply_migrations(
+    pool: AsyncConnectionPool[Any], then: Callable[[], Awaitable[None]] | None = None
+) -> list[str]:
+    """Apply what is new, under a lock every process takes; `then` runs under the same lock (another schema
+    owner's setup, e.g. the checkpointer's), so processes starting together never race."""
     applied: list[str] = []
     async with pool.connection() as conn:
         await conn.execute("SELECT pg_advisory_lock(%s)", (MIGRATION_LOCK_KEY,))
@@ -47,6 +52,8 @@ async def apply_migrations(pool: AsyncConnectionPool[Any]) -> list[str]:
                     await conn.execute("INSERT INTO schema_migrations (version, name) VALUES (%s, %s)", (version, name))
                 applied.append(name)
                 log.info("applied migration %s", name)
+            if then is not None:
+                await then()
         finally:
             await conn.execute("SELECT pg_advisory_unlock(%s)", (MIGRATION_LOCK_KEY,))
     return applied
