@@ -10,8 +10,6 @@ process died mid-request) is not sent again: at most once beats twice for a pers
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -19,6 +17,7 @@ from typing import Any, Literal
 from psycopg_pool import AsyncConnectionPool
 
 from agent.escalation import REASON_LABELS
+from server.loops import WokenLoop
 from tools.telegram import (
     TelegramClient,
     TelegramError,
@@ -219,7 +218,7 @@ RETURNING id, alert_attempts
 """
 
 
-class AlertDispatcher:
+class AlertDispatcher(WokenLoop):
     """Sends due escalation alerts; any number of processes may run one (rows are claimed with a lease)."""
 
     def __init__(
@@ -231,40 +230,15 @@ class AlertDispatcher:
         poll_interval_seconds: float = 1.0,
         max_attempts: int = 8,
     ) -> None:
+        super().__init__("alerts", poll_interval_seconds)
         self.pool = pool
         self.client = client
         self.base_url = base_url
-        self.poll_interval = poll_interval_seconds
         self.max_attempts = max_attempts
         self.deduper = PostgresAlertDeduper(pool)
-        self._wake = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
 
-    def wake(self) -> None:
-        self._wake.set()
-
-    def start(self) -> None:
-        self._task = asyncio.create_task(self._loop(), name="alerts")
-
-    async def stop(self) -> None:
-        if self._task:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
-            self._task = None
-
-    async def _loop(self) -> None:
-        while True:
-            try:
-                done = await self.send_due()
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("alert pass failed; carrying on")
-                done = []
-            if not done:
-                self._wake.clear()
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), timeout=self.poll_interval)
+    async def run_pass(self) -> bool:
+        return bool(await self.send_due())
 
     async def send_due(self, limit: int = 8) -> list[AlertResult]:
         async with self.pool.connection() as conn:

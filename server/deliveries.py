@@ -8,7 +8,6 @@ that dies mid-way simply ingests the same delivery again.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
 from collections.abc import Callable
@@ -18,6 +17,7 @@ from typing import Any
 from psycopg_pool import AsyncConnectionPool
 
 from server.inbox import WORK_CHANNEL, IngestReport, ingest_body
+from server.loops import WokenLoop
 
 log = logging.getLogger(__name__)
 
@@ -91,42 +91,18 @@ async def ingest_pending(pool: AsyncConnectionPool[Any], batch_size: int = 100) 
     return total
 
 
-class Ingestor:
+class Ingestor(WokenLoop):
     """The worker's loop over stored deliveries; wakes the dispatcher when customers wrote."""
 
     def __init__(
         self, pool: AsyncConnectionPool[Any], on_work: Callable[[], None], poll_interval_seconds: float = 0.25
     ) -> None:
+        super().__init__("ingestor", poll_interval_seconds)
         self.pool = pool
         self.on_work = on_work
-        self.poll_interval = poll_interval_seconds
-        self._wake = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
 
-    def wake(self) -> None:
-        self._wake.set()
-
-    def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="ingestor")
-
-    async def stop(self) -> None:
-        if self._task:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
-
-    async def _run(self) -> None:
-        while True:
-            self._wake.clear()
-            try:
-                report = await ingest_pending(self.pool)
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("ingesting webhook deliveries failed; retrying")
-                report = IngestReport()
-            if report.conversations_with_work:
-                self.on_work()
-            if report.outcomes:
-                continue  # there may be more
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=self.poll_interval)
+    async def run_pass(self) -> bool:
+        report = await ingest_pending(self.pool)
+        if report.conversations_with_work:
+            self.on_work()
+        return bool(report.outcomes)  # there may be more

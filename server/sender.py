@@ -7,13 +7,13 @@ recognised by Wazzup ("repeatedCrmMessageId") instead of sending twice.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from typing import Any
 
 from psycopg_pool import AsyncConnectionPool
 
 from server.inbox import apply_status
+from server.loops import WokenLoop
 from tools.wazzup import (
     SendMessageRequest,
     WazzupClient,
@@ -45,7 +45,7 @@ RETURNING id, conversation_id, kind, text, content_uri, attempts
 """
 
 
-class Sender:
+class Sender(WokenLoop):
     def __init__(
         self,
         pool: AsyncConnectionPool[Any],
@@ -57,41 +57,16 @@ class Sender:
         poll_interval_seconds: float = 0.25,
         batch_size: int = 16,
     ) -> None:
+        super().__init__("sender", poll_interval_seconds)
         self.pool = pool
         self.client = client
         self.max_attempts = max_attempts
         self.backoff = backoff_seconds
         self.backoff_cap = backoff_cap_seconds
-        self.poll_interval = poll_interval_seconds
         self.batch_size = batch_size
-        self._wake = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
 
-    def wake(self) -> None:
-        self._wake.set()
-
-    def start(self) -> None:
-        self._task = asyncio.create_task(self._loop(), name="sender")
-
-    async def stop(self) -> None:
-        if self._task:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
-            self._task = None
-
-    async def _loop(self) -> None:
-        while True:
-            try:
-                sent = await self.send_due()
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("sender pass failed; carrying on")
-                sent = 0
-            if not sent:
-                self._wake.clear()
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), timeout=self.poll_interval)
+    async def run_pass(self) -> bool:
+        return await self.send_due() > 0
 
     async def send_due(self) -> int:
         """Send every part that is due now; returns how many were attempted."""
