@@ -8,7 +8,9 @@ hits = await search.search("كرسي مكتب أسود أقل من ٨٠٠ دره
 from __future__ import annotations
 
 import asyncio
+import threading
 import uuid
+from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -33,6 +35,9 @@ from tools.catalog.product import Product
 from tools.catalog.query import ParsedQuery, SearchFilters, parse_query
 
 _NAMESPACE = uuid.UUID("6f1c1c5e-7a0b-4b7e-9a55-0d5a1f00ca7a")
+
+
+QUERY_VECTORS_KEPT = 256
 
 
 def point_id(sku: str) -> str:
@@ -151,6 +156,8 @@ class CatalogSearch:
         self.cache = cache or EmbeddingCache(None)
         self.fusion = fusion or FusionWeights()
         self.candidates = candidates
+        self._query_vectors: OrderedDict[str, dict[str, np.ndarray[Any, np.dtype[np.float32]]]] = OrderedDict()
+        self._query_lock = threading.Lock()
         self.index.ensure({e.name: e.dim for e in self.embedders})
 
     @classmethod
@@ -241,8 +248,20 @@ class CatalogSearch:
         return self.search_with_vectors(parsed, vectors, limit, filters)
 
     def embed_query(self, parsed: ParsedQuery) -> dict[str, np.ndarray[Any, np.dtype[np.float32]]]:
+        """The query's vectors. A turn searches the same text several ways (named SKU, within budget, at any
+        price), and embedding dominates a search's cost: recent queries' vectors are kept."""
         text = parsed.semantic_text or parsed.text
-        return {e.name: e.embed_queries([text])[0] for e in self.embedders}
+        with self._query_lock:
+            cached = self._query_vectors.get(text)
+            if cached is not None:
+                self._query_vectors.move_to_end(text)
+                return cached
+        vectors = {e.name: e.embed_queries([text])[0] for e in self.embedders}
+        with self._query_lock:
+            self._query_vectors[text] = vectors
+            while len(self._query_vectors) > QUERY_VECTORS_KEPT:
+                self._query_vectors.popitem(last=False)
+        return vectors
 
     def search_with_vectors(
         self,
