@@ -29,6 +29,7 @@ from server.settings import DEMO_CHANNEL_ID
 from tests.support.conversation import demo_services
 
 CHATS = 8
+MARKS = ["🙂", "👍", "🙏", "✨", "🌟", "👋", "😊", "🤝", "💼", "🪑", "📦", "✅", "🔹", "🔸", "🟢", "🟣", "⭐", "🌿"]
 SCRIPT = [
     ("greeting", "Hello"),
     ("search", "I need 8 ergonomic chairs, 6,000 AED total"),
@@ -63,8 +64,12 @@ async def through_service(url: str, run: int) -> dict[str, list[float]]:
         for n in range(CHATS):
             chat = f"97157{run}0000{n:02d}"
             for count, (kind, text) in enumerate(SCRIPT, start=1):
+                # Every message new to the service (query vectors are kept for repeats): as customers write.
+                unique = f"{text} {MARKS[(run * CHATS + n) % len(MARKS)]}"
                 posted = time.time()
-                await http.post(f"{url}/webhooks/wazzup", params={"token": "demo-webhook-token"}, json=body(chat, text))
+                await http.post(
+                    f"{url}/webhooks/wazzup", params={"token": "demo-webhook-token"}, json=body(chat, unique)
+                )
                 while True:
                     sent = (await http.get(f"{url}/sandbox/wazzup/sent", params={"chatId": chat})).json()
                     if len(sent) >= count:
