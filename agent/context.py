@@ -14,6 +14,7 @@ from agent.model import SalesModel
 if TYPE_CHECKING:
     from tools.catalog.search import CatalogSearch
     from tools.knowledge import KnowledgeBase
+    from tools.live_stock import LiveStock
 
 
 @dataclass(kw_only=True)
@@ -29,6 +30,8 @@ class Context:
     model: SalesModel | None = field(default=None, repr=False)
     catalog: CatalogSearch | None = field(default=None, repr=False)
     knowledge: KnowledgeBase | None = field(default=None, repr=False)
+    inventory: LiveStock | None = field(default=None, repr=False)
+    """Live price and stock of one product from Zoho Inventory (falls back to the catalog mirror)."""
 
     def sales_model(self) -> SalesModel:
         if self.model is None:

@@ -28,6 +28,7 @@ from server.sender import Sender
 from server.settings import Settings
 from server.storage.database import make_pool
 from server.turns import GraphTurnRunner
+from tools.live_stock import LiveStock
 from tools.wazzup import WazzupClient
 
 log = logging.getLogger(__name__)
@@ -52,6 +53,8 @@ class Pipeline:
         # this process's catalog index and knowledge base; the scheduled Zoho sync runs here (one worker at a time)
         self.catalog = CatalogService(settings, self.pool, database_url, sync=True)
         context = Context(model=model, catalog=self.catalog.search, knowledge=self.catalog.knowledge)
+        if self.catalog.inventory is not None:  # live price/stock of one SKU, on the sync's client and rate limiter
+            context.inventory = LiveStock(self.catalog.inventory)
         self.graph = sales_builder.compile(checkpointer=AsyncPostgresSaver(self.pool), name="sales")
         self.dispatcher = Dispatcher(
             self.pool,

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+import re
+from typing import TYPE_CHECKING, Any
 
 from langgraph.runtime import Runtime
 
@@ -12,8 +13,13 @@ from agent.intents import OUT_OF_CATALOG
 from agent.offline import latest_customer_text
 from agent.recommend import cross_sell_category, offered
 from agent.request import per_unit_budget
-from agent.state import SalesState
+from agent.state import OfferedProduct, SalesState
+from tools.catalog.product import Product
 from tools.catalog.query import SearchFilters
+from tools.live_stock import mirror_level
+
+if TYPE_CHECKING:
+    from tools.catalog.search import CatalogSearch
 
 CANDIDATES = 12
 
@@ -43,6 +49,27 @@ async def _knowledge(state: SalesState, runtime: Runtime[Context], text: str) ->
     }
 
 
+# "Agora Glass Meeting Table 200x100 cm - White, 8 Seater" → "Agora Glass Meeting Table"
+_FAMILY_END = re.compile(r"\s+(?:Ø?\d|[-–,(])")
+
+
+async def _alternatives(catalog: CatalogSearch, product: Product, limit: int = 2) -> list[OfferedProduct]:
+    """In-stock products of the same category, most similar first: the same name, then the same family (the
+    full name implies its colour and size, which may leave nothing else), then the category."""
+    found: dict[str, OfferedProduct] = {}
+    family = _FAMILY_END.split(product.name, maxsplit=1)[0]
+    for query in dict.fromkeys((product.name, family, product.category)):
+        hits = await catalog.search(
+            query, limit=limit + 2, filters=SearchFilters(categories=[product.category], in_stock_only=True)
+        )
+        for hit in hits:
+            if hit.product.canonical_sku != product.canonical_sku:
+                found.setdefault(hit.product.canonical_sku, offered(hit.product))
+        if len(found) >= limit:
+            break
+    return list(found.values())[:limit]
+
+
 async def _catalog(state: SalesState, runtime: Runtime[Context], text: str) -> dict[str, Any]:
     catalog = runtime.context.catalog
     if catalog is None:
@@ -63,12 +90,15 @@ async def _catalog(state: SalesState, runtime: Runtime[Context], text: str) -> d
     seen = {h.product.canonical_sku for h in within}
     hits = within + [h for h in anywhere if h.product.canonical_sku not in seen]
     if product is not None:
-        retrieved["sku_match"] = offered(product)
-        if product.available_stock <= 0 and product.category:
-            similar = await catalog.search(
-                product.name, limit=4, filters=SearchFilters(categories=[product.category], in_stock_only=True)
-            )
-            retrieved["alternatives"] = [offered(h.product) for h in similar if h.product.sku != product.sku][:2]
+        # One exact product: its price and stock as Zoho has them now (the mirror's when Zoho is slow or down).
+        level = await runtime.context.inventory.level(product) if runtime.context.inventory else mirror_level(product)
+        retrieved["sku_match"] = offered(product) | {
+            "price": level.price,
+            "available_stock": level.available_stock,
+            "source": level.source,
+        }
+        if level.available_stock <= 0 and product.category:
+            retrieved["alternatives"] = await _alternatives(catalog, product)
     retrieved["candidates"] = [offered(h.product) | {"score": round(h.score, 4)} for h in hits]
     cross = cross_sell_category(request)
     if cross and retrieved["candidates"]:
