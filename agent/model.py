@@ -7,9 +7,10 @@ words. Two implementations: the deterministic offline model (the embedded defaul
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, Protocol, runtime_checkable
 
 from langchain_core.messages import AnyMessage
+from langchain_core.tools import BaseTool
 from pydantic import BaseModel, Field
 
 from agent.language import Language
@@ -75,6 +76,9 @@ class Reply(BaseModel):
     model: str
     prompt_version: str
     usage: Usage = Field(default_factory=Usage)
+    tool_facts: list[dict[str, Any]] = Field(
+        default_factory=list, description="What the tools the model called while writing returned (this turn)"
+    )
 
 
 class SalesModel(Protocol):
@@ -83,3 +87,13 @@ class SalesModel(Protocol):
     async def understand(self, messages: Sequence[AnyMessage], language: Language) -> Understanding: ...
 
     async def write(self, brief: ReplyBrief, messages: Sequence[AnyMessage]) -> Reply: ...
+
+
+@runtime_checkable
+class ToolCallingModel(Protocol):
+    """A model that may call tools (e.g. `live_stock`) while it writes; their results come back in
+    `Reply.tool_facts`."""
+
+    async def write_with_tools(
+        self, brief: ReplyBrief, messages: Sequence[AnyMessage], tools: Sequence[BaseTool]
+    ) -> Reply: ...

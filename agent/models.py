@@ -5,19 +5,21 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Literal
 
 from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import AIMessage, AnyMessage, SystemMessage
+from langchain_core.messages import AIMessage, AnyMessage, BaseMessage, SystemMessage, ToolCall, ToolMessage
+from langchain_core.tools import BaseTool
 
 from agent.language import Language
-from agent.model import Reply, ReplyBrief, SalesModel, Understanding, Usage
+from agent.model import Reply, ReplyBrief, SalesModel, ToolCallingModel, Understanding, Usage
 from agent.offline import OfflineModel
-from prompts import load_prompt
+from prompts import load_prompt, load_system_prompt
 
 log = logging.getLogger(__name__)
 
-LANGUAGE_NAMES: dict[Language, str] = {"en": "English", "ar": "Arabic", "ru": "Russian"}
+MAX_TOOL_ROUNDS = 2
+"""Rounds of tool calls a reply may make (e.g. live stock of a product code) before it must be written."""
 
 
 def usage_of(message: AIMessage) -> Usage:
@@ -29,6 +31,34 @@ def usage_of(message: AIMessage) -> Usage:
     )
 
 
+def _add(total: Usage, more: Usage) -> Usage:
+    return Usage(
+        prompt_tokens=total.prompt_tokens + more.prompt_tokens,
+        completion_tokens=total.completion_tokens + more.completion_tokens,
+        cost=round(total.cost + more.cost, 10),
+    )
+
+
+async def run_tool_call(call: ToolCall, tools: dict[str, BaseTool]) -> tuple[ToolMessage, dict[str, Any]]:
+    """Execute one tool call; a failure (unknown tool, bad arguments, the tool raising) becomes an error result
+    the model reads, never an exception."""
+    call_id = str(call.get("id") or "")
+    tool = tools.get(call["name"])
+    try:
+        if tool is None:
+            raise LookupError(f"unknown tool {call['name']!r}; available: {sorted(tools)}")
+        output = await tool.ainvoke(call["args"])
+        result: dict[str, Any] = output if isinstance(output, dict) else {"result": output}
+        status: Literal["success", "error"] = "error" if "error" in result else "success"
+    except Exception as exc:
+        log.warning("tool call %s(%s) failed: %r", call["name"], call["args"], exc)
+        result = {"error": f"{type(exc).__name__}: {exc}"}
+        status = "error"
+    result = {"tool": call["name"], "args": dict(call["args"]), **result}
+    content = json.dumps(result, ensure_ascii=False, default=str)
+    return ToolMessage(content=content, tool_call_id=call_id, name=call["name"], status=status), result
+
+
 class ChatSalesModel:
     """A chat model (OpenRouter through langchain-openai) behind the SalesModel interface."""
 
@@ -37,8 +67,8 @@ class ChatSalesModel:
         self.name = name
 
     def _system(self, language: Language) -> tuple[SystemMessage, str]:
-        prompt = load_prompt("system")
-        return SystemMessage(prompt.text.format(language_name=LANGUAGE_NAMES[language])), prompt.version
+        prompt = load_system_prompt(language)
+        return SystemMessage(prompt.text), prompt.version
 
     async def understand(self, messages: Sequence[AnyMessage], language: Language) -> Understanding:
         system, _ = self._system(language)
@@ -48,16 +78,50 @@ class ChatSalesModel:
         return result if isinstance(result, Understanding) else Understanding.model_validate(result)
 
     async def write(self, brief: ReplyBrief, messages: Sequence[AnyMessage]) -> Reply:
+        return await self.write_with_tools(brief, messages, ())
+
+    async def write_with_tools(
+        self, brief: ReplyBrief, messages: Sequence[AnyMessage], tools: Sequence[BaseTool]
+    ) -> Reply:
+        """Write the reply from the brief; the model may call `tools` for up to MAX_TOOL_ROUNDS rounds (then it
+        must answer in words). What the tools returned is kept in `Reply.tool_facts` for the guard."""
         system, version = self._system(brief.language)
         facts = SystemMessage(
             "Write the next reply. Situation and the only facts you may use:\n"
             + json.dumps(brief.model_dump(), ensure_ascii=False, default=str)
         )
-        answer = await self.chat.ainvoke([system, *messages, facts])
+        by_name = {tool.name: tool for tool in tools}
+        conversation: list[BaseMessage] = [system, *messages, facts]
+        usage = Usage()
+        tool_facts: list[dict[str, Any]] = []
+        answer: BaseMessage | None = None
+        for round_ in range(MAX_TOOL_ROUNDS + 1):
+            if tools:
+                # the last round may not call tools any more: it has to write
+                choice = "none" if round_ == MAX_TOOL_ROUNDS else "auto"
+                answer = await self.chat.bind_tools(list(tools), tool_choice=choice).ainvoke(conversation)
+            else:
+                answer = await self.chat.ainvoke(conversation)
+            if not isinstance(answer, AIMessage):
+                raise RuntimeError("the model returned no message")
+            usage = _add(usage, usage_of(answer))
+            if not answer.tool_calls or round_ == MAX_TOOL_ROUNDS:
+                break
+            conversation.append(answer)
+            for call in answer.tool_calls:
+                message, result = await run_tool_call(call, by_name)
+                conversation.append(message)
+                tool_facts.append(result)
         if not isinstance(answer, AIMessage) or not str(answer.content).strip():
             raise RuntimeError("the model returned an empty reply")
         model_used = str(answer.response_metadata.get("model_name") or self.name)
-        return Reply(text=str(answer.content).strip(), model=model_used, prompt_version=version, usage=usage_of(answer))
+        return Reply(
+            text=str(answer.content).strip(),
+            model=model_used,
+            prompt_version=version,
+            usage=usage,
+            tool_facts=tool_facts,
+        )
 
 
 class FallbackModel:
@@ -76,7 +140,14 @@ class FallbackModel:
             return await self.fallback.understand(messages, language)
 
     async def write(self, brief: ReplyBrief, messages: Sequence[AnyMessage]) -> Reply:
+        return await self.write_with_tools(brief, messages, ())
+
+    async def write_with_tools(
+        self, brief: ReplyBrief, messages: Sequence[AnyMessage], tools: Sequence[BaseTool]
+    ) -> Reply:
         try:
+            if tools and isinstance(self.primary, ToolCallingModel):
+                return await self.primary.write_with_tools(brief, messages, tools)
             return await self.primary.write(brief, messages)
         except Exception as exc:
             log.warning("model %s failed to write (%s); using %s", self.primary.name, exc, self.fallback.name)

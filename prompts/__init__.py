@@ -28,6 +28,22 @@ def load_prompt(name: str) -> Prompt:
     return Prompt(name=name, text=text, version=f"{name}@{_version(text)}")
 
 
+LANGUAGE_NAMES: dict[str, str] = {"en": "English", "ar": "Arabic", "ru": "Russian"}
+
+
+@cache
+def load_system_prompt(language: str) -> Prompt:
+    """Noor's persona and sales rules (system.md) with the language's variant (system.<language>.md).
+
+    The version (recorded on each assistant message) changes when either file changes, e.g. "system.ar@1a2b…".
+    """
+    rules = load_prompt("system")
+    variant = load_prompt(f"system.{language}")
+    text = rules.text.format(language_name=LANGUAGE_NAMES[language]).rstrip() + "\n\n" + variant.text.strip() + "\n"
+    name = f"system.{language}"
+    return Prompt(name=name, text=text, version=f"{name}@{_version(rules.text + variant.text)}")
+
+
 @cache
 def load_templates(language: str) -> tuple[dict[str, Any], str]:
     """The offline model's reply templates for one language, and their version."""

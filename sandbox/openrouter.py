@@ -9,6 +9,8 @@ Mounted by the service under ``/sandbox/openrouter`` (a client's base URL is the
   scripted, deterministically: ``response_format`` json_schema → the minimal object valid for the schema;
   json_object → ``{}``; a forced tool (``tool_choice`` a function or ``"required"``) → a call with minimal
   valid arguments; otherwise a short echo of the last user message. ``responder`` can replace that default.
+  A scripted tool call (a model asking for a tool, e.g. ``script_tool_call("live_stock", {"sku": ...})``) is
+  answered only when the request offers tools and ``tool_choice`` is not ``"none"``; otherwise the model writes.
   ``model`` in the response is the model actually used: models marked down (``set_model_down``) are skipped
   in favour of the next one in ``models``. ``usage`` always has token counts and ``cost``. Streaming (SSE)
   sends content/tool-call deltas and usage in the last chunk, then ``[DONE]``.
@@ -27,6 +29,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
+import dataclasses
 import hashlib
 import itertools
 import json
@@ -440,12 +443,21 @@ class FakeOpenRouter:
     def _next_reply(self, body: dict[str, Any]) -> ScriptedReply:
         with self._lock:
             if self._script:
-                return self._script.popleft()
+                return self._callable(body, self._script.popleft())
         if self.responder is not None:
             reply = self.responder(body)
             if reply is not None:
                 return reply
         return self._default_reply(body)
+
+    def _callable(self, body: dict[str, Any], reply: ScriptedReply) -> ScriptedReply:
+        """A scripted tool call as a model could make it: none when the request offers no tools or says
+        ``tool_choice: "none"`` (the model writes instead: the scripted content, else the default text). A name
+        the request did not offer is kept: real models do call tools that do not exist."""
+        if not reply.tool_calls or (body.get("tools") and body.get("tool_choice") != "none"):
+            return reply
+        text = reply.content or self._default_reply({"messages": body.get("messages") or []}).content
+        return dataclasses.replace(reply, tool_calls=None, content=text, finish_reason=None)
 
     def _completion(self, body: dict[str, Any], reply: ScriptedReply, model: str) -> dict[str, Any]:
         gen_id = f"gen-{int(time.time())}-{next(self._ids):08d}"

@@ -1,4 +1,5 @@
-"""respond: the model writes the words for the situation code chose, from this turn's facts only."""
+"""respond: the model writes the words for the situation code chose, from this turn's facts only (a tool-calling
+model may look up the live price and stock of a product code; those results join the facts)."""
 
 from __future__ import annotations
 
@@ -9,8 +10,9 @@ from langgraph.runtime import Runtime
 
 from agent.context import Context
 from agent.history import bounded_update, conversation
-from agent.model import Intent, ReplyBrief
+from agent.model import Intent, ReplyBrief, ToolCallingModel
 from agent.state import SalesState
+from tools.live_stock import live_stock_tool
 
 # What to say when no tool ran this turn.
 _BY_INTENT: dict[Intent, str] = {
@@ -39,11 +41,19 @@ async def respond(state: SalesState, runtime: Runtime[Context]) -> dict[str, Any
     brief = ReplyBrief(
         language=state["language"], situation=situation, customer_name=state.get("customer_name"), facts=facts
     )
-    reply = await runtime.context.sales_model().write(brief, conversation(state))
+    model = runtime.context.sales_model()
+    catalog = runtime.context.catalog
+    if catalog is not None and isinstance(model, ToolCallingModel):
+        tools = [live_stock_tool(catalog, runtime.context.inventory)]
+        reply = await model.write_with_tools(brief, conversation(state), tools)
+    else:
+        reply = await model.write(brief, conversation(state))
     message = AIMessage(content=reply.text, id=f"out-{state['turn_id']}")
     messages, summary = bounded_update(state, message, runtime.context.history_messages)
     return {
         **({"summary": summary} if summary is not None else {}),
+        # what the tools the model called returned is part of this turn's facts (guard accepts its numbers)
+        **({"facts": {**(state.get("facts") or {}), "tool_results": reply.tool_facts}} if reply.tool_facts else {}),
         "messages": messages,
         "reply_meta": {
             "model": reply.model,

@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import json
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
 
 import pytest
+from psycopg_pool import AsyncConnectionPool
 
-from agent.models import ChatSalesModel, FallbackModel
+from agent.language import Language
+from agent.models import MAX_TOOL_ROUNDS, ChatSalesModel, FallbackModel
 from agent.offline import OfflineModel
-from sandbox.openrouter import DEMO_OPENROUTER_KEY, FakeOpenRouter
+from prompts import load_system_prompt
+from sandbox.openrouter import DEMO_OPENROUTER_KEY, FakeOpenRouter, RecordedRequest, ScriptedReply
+from sandbox.zoho import FakeZoho
 from tests.agent.test_sales_graph import BUDGETED
 from tests.support.conversation import PRODUCTS, Conversation, Services, money
 from tests.support.live import live_server
+from tests.support.live_stock import live_stock, set_live_figures
+from tools.live_stock import LiveStock
 from tools.llm.openrouter import make_openrouter_chat_model
 
 MODEL = "deepseek/deepseek-v3.2"
@@ -99,3 +107,156 @@ async def test_a_model_that_invents_a_price_is_overruled_by_the_guard(
     assert "500 in stock" not in reply
     for option in (await chat.state())["offered"]:
         assert money(option["price"]) in reply
+
+
+# ----- prompts: persona and sales rules with a variant per language, on every request ------------------------
+
+GREETINGS: dict[Language, list[tuple[str, str, str]]] = {  # (customer, intent, scripted reply) per turn
+    "en": [
+        ("Hello!", "greeting", "Hello! I'm Noor from Treejar. How can I help you today?"),
+        ("Thanks, that's all", "thanks", "You're welcome! Write here any time."),
+    ],
+    "ar": [
+        ("مرحبا", "greeting", "أهلاً وسهلاً! معك نور من تريجار. كيف أقدر أساعدك اليوم؟"),
+        ("شكرا، هذا كل شي", "thanks", "العفو! تواصل معنا هنا في أي وقت."),
+    ],
+    "ru": [
+        ("Здравствуйте!", "greeting", "Здравствуйте! Я Нур из компании Триджар. Чем могу помочь?"),
+        ("Спасибо, это всё", "thanks", "Пожалуйста! Пишите сюда в любое время."),
+    ],
+}
+VARIANT_OPENINGS: dict[Language, str] = {
+    "en": "Language and tone for English",
+    "ar": "اللغة والأسلوب بالعربية",
+    "ru": "Язык и тон для русского",
+}
+
+
+@pytest.mark.parametrize("language", ["en", "ar", "ru"])
+async def test_every_request_carries_the_persona_and_the_rules_in_the_customers_language_variant(
+    conversation: tuple[Conversation, FakeOpenRouter], language: Language
+) -> None:
+    chat, fake = conversation
+    prompt = load_system_prompt(language)
+    for text, intent, answer in GREETINGS[language]:
+        fake.script_tool_call("Understanding", {"intent": intent})
+        fake.script_text(answer)
+        assert await chat.say(text) == answer
+        assert (await chat.state())["reply_meta"]["prompt_version"] == prompt.version
+    requests = fake.chat_requests()
+    assert len(requests) == 2 * len(GREETINGS[language])  # understand and write, every turn
+    for request in requests:
+        assert request.system_prompt == prompt.text
+        assert "You are Noor, the sales consultant of Treejar" in prompt.text
+        assert "Sales rules" in prompt.text
+        assert VARIANT_OPENINGS[language] in prompt.text
+        assert not any(VARIANT_OPENINGS[other] in prompt.text for other in VARIANT_OPENINGS if other != language)
+
+
+# ----- the tool loop: live_stock(sku) while writing ----------------------------------------------------------
+
+SKU = "MT-AGOR-200100-WHT"
+ASKED = f"Thanks! By the way, is {SKU} in stock right now?"
+
+
+@pytest.fixture(scope="module")
+def zoho() -> Iterator[tuple[FakeZoho, str]]:
+    fake = FakeZoho()
+    with live_server(fake.app) as server:
+        yield fake, server.url
+
+
+@pytest.fixture
+async def live(zoho: tuple[FakeZoho, str], pool: AsyncConnectionPool[Any]) -> AsyncIterator[LiveStock]:
+    fake, url = zoho
+    fake.reset()
+    async with live_stock(fake, url, pool, timeout_seconds=1.0) as service:
+        yield service
+
+
+def tool_messages(request: RecordedRequest) -> list[dict[str, Any]]:
+    return [m for m in request.body["messages"] if m["role"] == "tool"]
+
+
+async def test_the_model_looks_up_live_stock_and_may_state_what_the_tool_returned(
+    conversation: tuple[Conversation, FakeOpenRouter], zoho: tuple[FakeZoho, str], live: LiveStock
+) -> None:
+    chat, fake = conversation
+    chat.context.inventory = live
+    product = PRODUCTS[SKU]
+    price, stock = float(product.price) + 85, product.available_stock + 4
+    set_live_figures(zoho[0], product.item_id, price=price, stock=stock)
+    answer = f"You're welcome! *{product.name}* ({SKU}) is {money(price)} AED excl. VAT, {stock} in stock right now."
+    fake.script_tool_call("Understanding", {"intent": "thanks"})  # no catalog facts this turn
+    fake.script_tool_call("live_stock", {"sku": SKU})
+    fake.script_text(answer)
+    reply = await chat.say(ASKED)
+    assert reply == answer  # the guard accepted the figures: they are this turn's tool results
+    _, first, second = fake.chat_requests()
+    assert [t["function"]["name"] for t in first.body["tools"]] == ["live_stock"]
+    (result,) = tool_messages(second)
+    looked_up = json.loads(result["content"])
+    assert (looked_up["price"], looked_up["available_stock"], looked_up["source"]) == (price, stock, "zoho_live")
+    state = await chat.state()
+    assert state["facts"]["tool_results"][0]["source"] == "zoho_live"
+    assert state["reply_meta"]["cost"] > 0
+
+
+async def test_a_number_the_tool_did_not_return_is_still_overruled(
+    conversation: tuple[Conversation, FakeOpenRouter], live: LiveStock
+) -> None:
+    chat, fake = conversation
+    chat.context.inventory = live
+    fake.script_tool_call("Understanding", {"intent": "thanks"})
+    fake.script_tool_call("live_stock", {"sku": SKU})
+    fake.script_text(f"Good news: {SKU} is only 99.00 AED this week, 500 in stock!")
+    reply = await chat.say(ASKED)
+    assert "99.00" not in reply
+    assert "500" not in reply
+
+
+async def test_tool_errors_reach_the_model_as_tool_results_and_the_customer_gets_an_answer(
+    conversation: tuple[Conversation, FakeOpenRouter], zoho: tuple[FakeZoho, str], live: LiveStock
+) -> None:
+    chat, fake = conversation
+    chat.context.inventory = live
+    zoho[0].fail_next(50, 503, product="inventory")  # Zoho down: the catalog mirror answers, and says so
+    product = PRODUCTS[SKU]
+    answer = f"According to our catalog, {SKU} is {money(float(product.price))} AED. I couldn't find XX-NOPE-1."
+    fake.script_tool_call("Understanding", {"intent": "thanks"})
+    fake.script(
+        ScriptedReply(
+            tool_calls=[
+                {"name": "live_stock", "arguments": {"sku": SKU}},
+                {"name": "live_stock", "arguments": {"sku": "XX-NOPE-1"}},
+                {"name": "warehouse_map", "arguments": {}},  # a tool that does not exist
+                {"name": "live_stock", "arguments": {"code": SKU}},  # wrong arguments
+            ]
+        )
+    )
+    fake.script_text(answer)
+    reply = await chat.say(f"Thanks! Is {SKU} available? And XX-NOPE-1?")
+    assert reply == answer
+    results = [json.loads(m["content"]) for m in tool_messages(fake.last_chat)]
+    assert len(results) == 4
+    assert results[0]["source"] == "catalog_mirror"
+    assert all("error" in r for r in results[1:])
+
+
+async def test_tool_calls_stop_after_the_last_round_and_the_model_has_to_write(
+    conversation: tuple[Conversation, FakeOpenRouter], live: LiveStock
+) -> None:
+    chat, fake = conversation
+    chat.context.inventory = live
+    product = PRODUCTS[SKU]
+    answer = f"{SKU}: {money(float(product.price))} AED, {product.available_stock} in stock."
+    fake.script_tool_call("Understanding", {"intent": "thanks"})
+    for _ in range(MAX_TOOL_ROUNDS):
+        fake.script_tool_call("live_stock", {"sku": SKU})
+    fake.script(ScriptedReply(content=answer, tool_calls=[{"name": "live_stock", "arguments": {"sku": SKU}}]))
+    reply = await chat.say(ASKED)
+    assert reply == answer
+    writes = fake.chat_requests()[1:]
+    assert len(writes) == MAX_TOOL_ROUNDS + 1
+    assert [w.body.get("tool_choice") for w in writes] == ["auto"] * MAX_TOOL_ROUNDS + ["none"]
+    assert len((await chat.state())["facts"]["tool_results"]) == MAX_TOOL_ROUNDS
