@@ -9,6 +9,7 @@ import re
 from typing import Literal
 
 from agent.model import Intent
+from agent.slots import product_codes, read_quantity
 
 FaqTopic = Literal["delivery", "warranty", "payment", "returns", "company", "other"]
 
@@ -217,6 +218,8 @@ GREETING = _cues(
     "привет",
     "добрый",
 )
+# A budget on its own ("budget under 5000 AED") refines the search under way.
+BUDGET = _cues(r"budget", r"aed", r"dirhams?", r"dhs?", "ميزاني", "درهم", "дирхам", "бюджет")
 THANKS = _cues(r"thanks", r"thank you", r"thx", r"shukran", r"shokran", "شكرا", "شكراً", "مشكور", "спасибо", "благодар")
 NOT_NOW = _cues(
     r"no quot(?:e|ation) (?:yet|now)",
@@ -313,6 +316,11 @@ def classify(text: str, *, has_product_cues: bool) -> tuple[Intent, FaqTopic | N
     topic = faq_topic(stripped)
     if topic and not (has_product_cues and topic == "delivery" and words > 12):
         return "faq", topic
+    codes = product_codes(stripped)
+    if codes and read_quantity(stripped):
+        return "product_question", None  # "10 of MC-AIRO-MB-BLK": that product, in that quantity
+    if codes and PRICE_STOCK.search(stripped):
+        return "price_stock", None  # "price and stock of MC-AIRO-MB-BLK"
     if has_product_cues or PRICE_STOCK.search(stripped) or OUT_OF_CATALOG.search(stripped):
         if PRICE_STOCK.search(stripped) and not has_product_cues:
             return "price_stock", None
@@ -321,4 +329,6 @@ def classify(text: str, *, has_product_cues: bool) -> tuple[Intent, FaqTopic | N
         return "greeting", None
     if THANKS.search(stripped) and words <= 6:
         return "thanks", None
+    if BUDGET.search(stripped):
+        return "product_search", None
     return "small_talk", None
