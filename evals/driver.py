@@ -85,6 +85,17 @@ def chat_id_for(run_id: str, scenario_id: str, trial: int) -> str:
     return "97158" + str(int(digest[:12], 16) % 10_000_000).zfill(7)
 
 
+def fact_labels(facts: Any) -> list[str]:
+    """What a turn's facts are called in `fact_kinds`: the kind, and "kind:reason" when the facts give one
+    ("recommendation:fits", "recommendation:over_budget")."""
+    if not isinstance(facts, dict) or not isinstance(facts.get("kind"), str):
+        return []
+    labels = [facts["kind"]]
+    if isinstance(facts.get("reason"), str):
+        labels.append(f"{facts['kind']}:{facts['reason']}")
+    return labels
+
+
 PROGRESS_SQL = """
 SELECT c.id, c.mode,
        EXISTS (SELECT 1 FROM messages WHERE provider_message_id = %(mid)s) AS arrived,
@@ -155,7 +166,12 @@ class TrialDriver:
         if initial.crm_contact is not None:
             await self.fakes.create_customer(initial.crm_contact, chat_id)
         if initial.stock:
-            await self.fakes.override_stock(initial.stock)
+            await self.service.sync_catalog(await self.fakes.override_stock(initial.stock))
+
+    async def restore(self, scenario: Scenario) -> None:
+        """After a scenario that changed what everybody sees: Zoho and the catalog as seeded again."""
+        if scenario.initial.stock:
+            await self.service.sync_catalog(await self.fakes.restore_stock(scenario.initial.stock))
 
     # ---- the conversation --------------------------------------------------------------------------
 
@@ -332,9 +348,7 @@ class TrialDriver:
             turn_facts = values.get("facts")
             if turn_facts:
                 facts.setdefault(str(values.get("turn_id")), []).append(turn_facts)
-                kind = turn_facts.get("kind") if isinstance(turn_facts, dict) else None
-                if isinstance(kind, str) and kind not in kinds:
-                    kinds.append(kind)
+                kinds += [label for label in fact_labels(turn_facts) if label not in kinds]
         final = snapshots[0].values if snapshots else {}
         for message in final.get("messages", []):
             names: list[str] = []

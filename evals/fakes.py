@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from functools import cache
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypedDict
 
 import httpx
 
@@ -27,6 +27,27 @@ ORGANIZATION_ID = "20071234567"
 @cache
 def item_ids_by_sku() -> dict[str, str]:
     return {str(item["sku"]): str(item["item_id"]) for item in demo_items()}
+
+
+class CatalogView(TypedDict):
+    """What the service's catalog search should show for an item: price, stock, and whether it is listed."""
+
+    price: float
+    available_stock: int
+    active: bool
+
+
+def catalog_view(item: dict[str, Any]) -> CatalogView:
+    return {
+        "price": float(item["rate"]),
+        "available_stock": int(item["available_stock"]),
+        "active": item.get("status", "active") == "active",
+    }
+
+
+@cache
+def seeded_items() -> dict[str, dict[str, Any]]:
+    return {str(item["sku"]): dict(item) for item in demo_items()}
 
 
 def pricebook_id(name_or_id: str) -> str:
@@ -117,7 +138,9 @@ class Fakes:
             ids["inventory_contact_id"] = str(contact.json()["contact"]["contact_id"])
         return ids
 
-    async def override_stock(self, overrides: list[StockOverride]) -> None:
+    async def override_stock(self, overrides: list[StockOverride]) -> dict[str, CatalogView]:
+        """Change items as a Zoho user would; returns what the catalog should show for each SKU now."""
+        shown: dict[str, CatalogView] = {}
         for override in overrides:
             item_id = item_ids_by_sku().get(override.sku)
             if item_id is None:
@@ -127,6 +150,25 @@ class Fakes:
                 changes["stock_on_hand"] = changes["actual_available_stock"] = changes["available_stock"]
             response = await self.http.patch(f"{self.base}/zoho/_control/inventory/items/{item_id}", json=changes)
             response.raise_for_status()
+            shown[override.sku] = catalog_view({**seeded_items()[override.sku], **changes})
+        return shown
+
+    async def restore_stock(self, overrides: list[StockOverride]) -> dict[str, CatalogView]:
+        """Put the overridden items back as seeded (a new modification, so the next sync takes it)."""
+        restored: dict[str, CatalogView] = {}
+        for override in overrides:
+            item = seeded_items()[override.sku]
+            changes = {k: item[k] for k in override.model_dump(exclude={"sku"}, exclude_none=True) if k in item}
+            if "available_stock" in changes:
+                for key in ("stock_on_hand", "actual_available_stock"):
+                    if key in item:
+                        changes[key] = item[key]
+            response = await self.http.patch(
+                f"{self.base}/zoho/_control/inventory/items/{item['item_id']}", json=changes
+            )
+            response.raise_for_status()
+            restored[override.sku] = catalog_view(item)
+        return restored
 
     async def reset_zoho(self) -> None:
         (await self.http.post(f"{self.base}/zoho/_control/reset")).raise_for_status()

@@ -124,6 +124,7 @@ async def run_scenarios(
         for scenario in exclusive:
             for trial in range(options.trials):
                 await one(scenario, trial)
+                await driver.restore(scenario)
                 await fakes.reset_zoho()
     for scenario in scenarios:
         trials = sorted(results[scenario.id], key=lambda t: t.trial)

@@ -161,7 +161,9 @@ class TrajectoryExpect(Strict):
     tools_called: list[str] = Field(default_factory=list)
     tools_never: list[str] = Field(default_factory=list)
     fact_kinds: list[str] = Field(
-        default_factory=list, description='`facts["kind"]` the graph recorded (e.g. sku_info, no_match)'
+        default_factory=list,
+        description='`facts["kind"]` the graph recorded (e.g. sku_info, no_match), or "kind:reason" '
+        "(e.g. recommendation:fits)",
     )
     fact_kinds_never: list[str] = Field(default_factory=list)
     api_called: list[str] = Field(default_factory=list, description='Fake Zoho requests, e.g. "POST /salesorders"')

@@ -19,6 +19,7 @@ import uuid
 from pathlib import Path
 from typing import Any, Literal
 
+import httpx
 import uvicorn
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
@@ -28,12 +29,14 @@ from psycopg_pool import AsyncConnectionPool
 from pydantic import SecretStr
 
 from agent.model import SalesModel
+from evals.fakes import CatalogView
 from evals.scenario import MEDIA_DIR
 from graphs.sales import builder as sales_builder
 from server.app import create_app
 from server.pipeline import Pipeline
 from server.settings import Settings
 from server.storage.database import drop_database, make_pool, resolve_database_url
+from tools.catalog.normalize import compact_sku
 
 log = logging.getLogger(__name__)
 
@@ -68,8 +71,9 @@ class _LiveServer:
         self.thread.join(timeout=20)
 
 
-def eval_settings(database_url: str, data_dir: Path, port: int, **overrides: Any) -> Settings:
-    """The settings tests/server/conftest.py uses: short debounce and polling, fast retries."""
+def service_settings(database_url: str, data_dir: Path, port: int, **overrides: Any) -> Settings:
+    """Noor as the service tests and the evals run it: short debounce and polling, fast retries
+    (tests/server/conftest.py uses this too)."""
     values: dict[str, Any] = {
         "port": port,
         "database_url": database_url,
@@ -80,10 +84,14 @@ def eval_settings(database_url: str, data_dir: Path, port: int, **overrides: Any
         "wazzup_timeout_seconds": 0.5,
         "send_backoff_seconds": 0.05,
         "send_backoff_cap_seconds": 0.5,
-        "log_level": "WARNING",
     }
     values.update(overrides)
     return Settings.model_validate(values)
+
+
+def eval_settings(database_url: str, data_dir: Path, port: int, **overrides: Any) -> Settings:
+    """`service_settings`, quieter: the run's report is the output."""
+    return service_settings(database_url, data_dir, port, **{"log_level": "WARNING", **overrides})
 
 
 class EvalService:
@@ -114,6 +122,7 @@ class EvalService:
         self._pool: AsyncConnectionPool[Any] | None = None
         self._graph: CompiledStateGraph[Any, Any, Any, Any] | None = None
         self.app: FastAPI | None = None
+        self.settings: Settings | None = None
         self._hidden_key: str | None = None
 
     @property
@@ -136,7 +145,7 @@ class EvalService:
         overrides: dict[str, Any] = {"worker_processes": 1 if self.worker == "process" else 0}
         if self.openrouter_api_key:
             overrides["openrouter_api_key"] = SecretStr(self.openrouter_api_key)
-        settings = eval_settings(self.database_url, self.data_dir, port, **overrides)
+        settings = self.settings = eval_settings(self.database_url, self.data_dir, port, **overrides)
         if self.worker == "process" and not self.openrouter_api_key:
             # the worker inherits this environment: offline means offline even with a key exported
             self._hidden_key = os.environ.pop("NOOR_OPENROUTER_API_KEY", None)
@@ -175,6 +184,41 @@ class EvalService:
     async def fetchone(self, query: str, params: Any = None) -> dict[str, Any] | None:
         rows = await self.fetchall(query, params)
         return rows[0] if rows else None
+
+    async def sync_catalog(self, expected: dict[str, CatalogView], timeout: float = 30.0) -> None:
+        """An incremental Zoho sync now (as the workers' schedule would run later), then wait until the
+        service's catalog search shows `expected` (SKU → price, stock, listed): changes made in the fake Zoho
+        reach the catalog the way real ones do, and every process follows the table (NOTIFY) within ms."""
+        from server.catalog import inventory_client
+        from tools.catalog.sync import CatalogSync
+
+        assert self.settings is not None, "the service is not started"
+        async with httpx.AsyncClient(timeout=30) as http:
+            inventory = inventory_client(self.settings, self.pool, http)
+            try:
+                report = await CatalogSync(self.pool, inventory).run(False, wait=True)
+            finally:
+                await inventory.aclose()
+            if report.status != "done":
+                raise RuntimeError(f"catalog sync {report.status}: {report.error}")
+            deadline = time.monotonic() + timeout
+            waiting = dict(expected)
+            while waiting:
+                for sku, view in list(waiting.items()):
+                    found = await http.post(f"{self.url}/api/v1/products/search", json={"query": sku, "limit": 3})
+                    found.raise_for_status()
+                    hit = next((i for i in found.json()["items"] if compact_sku(i["sku"]) == compact_sku(sku)), None)
+                    if (hit is None and not view["active"]) or (
+                        hit is not None
+                        and view["active"]
+                        and hit["available_stock"] == view["available_stock"]
+                        and abs(float(hit["price"]) - view["price"]) < 0.005
+                    ):
+                        waiting.pop(sku)
+                if waiting and time.monotonic() > deadline:
+                    raise RuntimeError(f"the catalog does not show the new stock of {sorted(waiting)}")
+                if waiting:
+                    await asyncio.sleep(0.05)
 
     def media_url(self, name: str) -> str:
         return f"{self.url}{MEDIA_PATH}/{name}"

@@ -10,15 +10,16 @@ from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from langchain_core.messages import AnyMessage
 
 from agent.language import Language
-from agent.model import Reply, ReplyBrief, Understanding
+from agent.model import Reply, ReplyBrief, Understanding, Usage
 from agent.offline import OfflineModel
 from evals.results import diff_against
 from evals.runner import RunOptions, run_scenarios
-from evals.scenario import Scenario, load_scenarios
+from evals.scenario import Scenario, StockOverride, load_scenarios
 from evals.service import EvalService
 from tests.support import db
 
@@ -53,6 +54,14 @@ class InventsPrices(OfflineModel):
     async def write(self, brief: ReplyBrief, messages: Sequence[AnyMessage]) -> Reply:
         reply = await super().write(brief, messages)
         return reply.model_copy(update={"text": reply.text + " Chairs start at 299 AED!"})
+
+
+class Metered(OfflineModel):
+    """A model that reports what each reply cost, as OpenRouter does."""
+
+    async def write(self, brief: ReplyBrief, messages: Sequence[AnyMessage]) -> Reply:
+        reply = await super().write(brief, messages)
+        return reply.model_copy(update={"usage": Usage(prompt_tokens=1200, completion_tokens=80, cost=0.0015)})
 
 
 class Flaky(EnglishOnly):
@@ -183,3 +192,37 @@ async def test_seeding_a_known_customer_and_reading_zoho_through_its_api(
     run = await run_scenarios(service, [scenario], RunOptions())
     trial = run.scenarios[0].trials[0]
     assert trial.passed, [c for c in trial.failures]
+
+
+async def test_a_wrong_price_from_zoho_fails_the_price_scenario_only_and_is_undone_afterwards(
+    service: EvalService, model: SwitchableModel
+) -> None:
+    """A broken tool result: the fake Zoho gives MC-AIRO-MB-BLK a wrong price. The harness syncs the catalog
+    as the workers' schedule would, so the price scenario (which expects 433.5) fails on exactly that check;
+    afterwards the item and the catalog are as seeded again."""
+    english = SCENARIOS["sku.en.exact_price_stock"]
+    wrong_price = english.model_copy(
+        update={
+            "id": "sku.en.exact_price_stock.wrong_price",
+            "initial": english.initial.model_copy(update={"stock": [StockOverride(sku="MC-AIRO-MB-BLK", rate=99.0)]}),
+        }
+    )
+    run = await run_scenarios(service, [wrong_price], RunOptions())
+    (broken,) = run.scenarios
+    assert not broken.pass_k
+    assert [c.name for c in broken.trials[0].failures] == ["turn 1 contains '433.5'"]
+    assert "99.00" in broken.trials[0].turns[0].replies[0]
+    async with httpx.AsyncClient() as http:
+        found = await http.post(f"{service.url}/api/v1/products/search", json={"query": "MC-AIRO-MB-BLK", "limit": 1})
+    assert found.json()["items"][0]["price"] == 433.5
+
+
+async def test_tokens_and_cost_are_the_sums_of_the_conversation(service: EvalService, model: SwitchableModel) -> None:
+    model.inner = Metered()
+    run = await run_scenarios(service, pick("lang.switch.en_to_ru"), RunOptions())
+    trial = run.scenarios[0].trials[0]
+    answers = len(trial.turns)
+    assert answers == 2
+    assert (trial.prompt_tokens, trial.completion_tokens) == (1200 * answers, 80 * answers)
+    assert trial.cost == pytest.approx(0.0015 * answers)
+    assert run.overall()["cost"] == pytest.approx(0.0015 * answers)
