@@ -70,6 +70,30 @@ async def _alternatives(catalog: CatalogSearch, product: Product, limit: int = 2
     return list(found.values())[:limit]
 
 
+# What someone asking for a thing Treejar does not sell may use instead: catalog searches per cue (EN/AR/RU).
+RELATED_SEARCHES: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = (
+    (
+        re.compile(r"laptop|computer|monitor|لابتوب|كمبيوتر|ноутбук|компьютер", re.IGNORECASE),
+        ("dual monitor arm", "height adjustable desk"),
+    ),
+    (re.compile(r"phone|هاتف|телефон", re.IGNORECASE), ("phone booth",)),
+    (re.compile(r"wardrobe|خزانة|шкаф", re.IGNORECASE), ("locker",)),
+    (re.compile(r"dining table|طاولة طعام|обеденн", re.IGNORECASE), ("meeting table", "coffee table")),
+    (re.compile(r"carpet|rug|curtain|سجاد|ستائر|ков[её]р|штор", re.IGNORECASE), ("acoustic partition",)),
+    (re.compile(r"lamp|مصباح|ламп", re.IGNORECASE), ("LED desk lamp",)),
+)
+
+
+async def _related(catalog: CatalogSearch, unknown: str) -> list[dict[str, Any]]:
+    """The best in-stock product for each related search of an out-of-catalog item (none when nothing is)."""
+    queries = next((q for cue, q in RELATED_SEARCHES if cue.search(unknown)), ())
+    related: list[dict[str, Any]] = []
+    for query in queries:
+        hits = await catalog.search(query, limit=1, filters=SearchFilters(in_stock_only=True))
+        related += [offered(h.product) | {"score": round(h.score, 4)} for h in hits]
+    return related
+
+
 async def _catalog(state: SalesState, runtime: Runtime[Context], text: str) -> dict[str, Any]:
     catalog = runtime.context.catalog
     if catalog is None:
@@ -82,7 +106,10 @@ async def _catalog(state: SalesState, runtime: Runtime[Context], text: str) -> d
     product = named[0].product if named else (await catalog.get(skus[0]) if skus else None)
     unknown = OUT_OF_CATALOG.search(text)
     if unknown and product is None and not request.get("categories"):
+        # Not sold here: say so, and show only what is related (else nothing: the reply lists what we do sell).
         retrieved["unknown"] = unknown.group(0)
+        retrieved["candidates"] = await _related(catalog, unknown.group(0))
+        return retrieved
     budget = per_unit_budget(request)
     # Within budget first; then the best matches at any price, so alternatives stay findable.
     within = await catalog.search(text, limit=CANDIDATES, filters=_filters(state, budget)) if budget else []

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
 import psycopg
 import pytest
 
 from agent.language import Language
+from sandbox.seed import KNOWLEDGE_DIR, demo_edge_cases
 from tests.support.conversation import PRODUCTS, money
 from tests.support.wazzup import NoorClient
 
@@ -56,3 +59,144 @@ async def test_a_correction_through_the_webhook_changes_quantity_and_total(
             (chat,),
         ).fetchall()
     assert models == [("offline",)]
+
+
+# ----- the model is never the source of a number ------------------------------------------------------------
+
+_AMOUNT = re.compile(r"\d[\d,]*\.\d{2}")
+QUOTATION_WORDS = ("quotation", "quote", "عرض سعر", "عرض أسعار", "предложение", "счёт")
+
+
+def amounts_from_tools(text: str, *extra: float) -> None:
+    """Every amount a reply states is a catalog price (or one a tool returned this turn)."""
+    known = {money(float(p.price)) for p in PRODUCTS.values()} | {money(value) for value in extra}
+    stated = set(_AMOUNT.findall(text))
+    assert stated <= known, f"amounts no tool returned: {stated - known}"
+
+
+def conversation_row(database_url: str, chat: str) -> tuple[str, int, int]:
+    """The conversation's mode, its escalations and its bot messages."""
+    with psycopg.connect(database_url) as conn:
+        row = conn.execute(
+            "SELECT c.mode, (SELECT count(*) FROM escalations e WHERE e.conversation_id = c.id),"
+            " (SELECT count(*) FROM messages m WHERE m.conversation_id = c.id AND m.author = 'bot')"
+            " FROM conversations c WHERE c.chat_id = %s",
+            (chat,),
+        ).fetchone()
+    assert row is not None
+    return str(row[0]), int(row[1]), int(row[2])
+
+
+# ----- an exact product code: live price and stock from Zoho, no quotation push -----------------------------
+
+SKU = "MT-AGOR-200100-WHT"
+SKU_QUESTIONS: dict[Language, str] = {
+    "en": f"How much is {SKU}? Is it in stock?",
+    "ar": f"كم سعر {SKU}؟ متوفر عندكم؟",
+    "ru": "Сколько стоит mt agor 200100 wht? Есть в наличии?",
+}
+
+
+@pytest.mark.parametrize(
+    ("language", "chat", "change"), [("en", "971500002001", 11), ("ar", "971500002002", 22), ("ru", "971500002003", 33)]
+)
+async def test_an_exact_sku_question_gets_its_live_price_and_stock_and_no_quotation_push(
+    noor: NoorClient, language: Language, chat: str, change: int
+) -> None:
+    product = PRODUCTS[SKU]
+    price, stock = float(product.price) + change, product.available_stock + change
+    zoho = f"{noor.url}/sandbox/zoho/_control"
+    patched = await noor.http.patch(
+        f"{zoho}/inventory/items/{product.item_id}",
+        json={"rate": price, "stock_on_hand": stock, "available_stock": stock, "actual_available_stock": stock},
+    )
+    patched.raise_for_status()  # changed in Zoho now; the catalog mirror learns it at the next sync
+    await noor.say(chat, SKU_QUESTIONS[language])
+    (reply,) = await noor.wait_for_replies(chat, timeout=60)
+    text = reply["text"]
+    assert money(price) in text
+    assert re.search(rf"(?<![\d.,]){stock}(?!\d|[.,]\d)", text)
+    assert money(float(product.price)) not in text
+    assert not any(word in text.lower() for word in QUOTATION_WORDS)
+    amounts_from_tools(text, price)
+    log = (await noor.http.get(f"{zoho}/requests", params={"product": "inventory", "limit": 1000})).json()
+    assert any(r["method"] == "GET" and r["path"].endswith(f"/items/{product.item_id}") for r in log["requests"])
+
+
+# ----- an item out of stock: an in-stock alternative ---------------------------------------------------------
+
+ZERO_STOCK = next(s for s in demo_edge_cases()["zero_stock"] if s in PRODUCTS and PRODUCTS[s].category)
+OUT_OF_STOCK_QUESTIONS: dict[Language, str] = {
+    "en": f"Do you have {ZERO_STOCK}?",
+    "ar": f"عندكم {ZERO_STOCK}؟ أبي أعرف إذا متوفر",
+    "ru": f"Есть в наличии {ZERO_STOCK}?",
+}
+
+
+@pytest.mark.parametrize(("language", "chat"), [("en", "971500002011"), ("ar", "971500002012"), ("ru", "971500002013")])
+async def test_an_out_of_stock_item_gets_an_in_stock_alternative(
+    noor: NoorClient, language: Language, chat: str
+) -> None:
+    await noor.say(chat, OUT_OF_STOCK_QUESTIONS[language])
+    (reply,) = await noor.wait_for_replies(chat, timeout=60)
+    shown = offered_skus(reply["text"])
+    assert shown[0] == ZERO_STOCK
+    alternatives = shown[1:]
+    assert alternatives
+    for sku in alternatives:
+        assert PRODUCTS[sku].available_stock > 0
+        assert PRODUCTS[sku].category == PRODUCTS[ZERO_STOCK].category
+    amounts_from_tools(reply["text"])
+
+
+# ----- a delivery question: the knowledge base answers ------------------------------------------------------
+
+DELIVERY_QUESTIONS: dict[Language, tuple[str, str]] = {
+    "en": ("Do you deliver to Abu Dhabi?", "Abu Dhabi"),
+    "ar": ("كم مدة التوصيل؟", "أيام عمل"),
+    "ru": ("Сколько времени занимает доставка?", "рабочих дн"),
+}
+
+
+def _flat(text: str) -> str:
+    return " ".join(text.split())
+
+
+@pytest.mark.parametrize(("language", "chat"), [("en", "971500002021"), ("ar", "971500002022"), ("ru", "971500002023")])
+async def test_a_delivery_question_is_answered_from_the_knowledge_base(
+    noor: NoorClient, language: Language, chat: str
+) -> None:
+    question, expected = DELIVERY_QUESTIONS[language]
+    await noor.say(chat, question)
+    (reply,) = await noor.wait_for_replies(chat, timeout=60)
+    text = reply["text"]
+    assert expected in text
+    knowledge = _flat("\n".join(f.read_text(encoding="utf-8") for f in sorted(KNOWLEDGE_DIR.glob("*.md"))))
+    assert _flat(text)[:80] in knowledge  # the answer is the knowledge base's text, not made up
+    amounts_from_tools(text)
+
+
+# ----- an item the shop does not sell: honest answer, related alternatives, no escalation --------------------
+
+NOT_CARRIED: dict[Language, tuple[str, str]] = {
+    "en": ("Do you sell laptops?", "don't carry"),
+    "ar": ("عندكم لابتوب؟", "ما نوفر"),
+    "ru": ("Продаёте ноутбуки?", "не продаём"),
+}
+
+
+@pytest.mark.parametrize(("language", "chat"), [("en", "971500002031"), ("ar", "971500002032"), ("ru", "971500002033")])
+async def test_an_item_the_shop_does_not_sell_gets_an_honest_answer_and_alternatives_without_escalation(
+    noor: NoorClient, service_database_url: str, language: Language, chat: str
+) -> None:
+    question, honest = NOT_CARRIED[language]
+    await noor.say(chat, question)
+    (reply,) = await noor.wait_for_replies(chat, timeout=60)
+    text = reply["text"]
+    assert honest in text
+    alternatives = offered_skus(text)
+    assert alternatives
+    assert all(PRODUCTS[sku].available_stock > 0 for sku in alternatives)
+    assert any("Monitor Arm" in PRODUCTS[sku].name or "Desk" in PRODUCTS[sku].category for sku in alternatives)
+    amounts_from_tools(text)
+    assert conversation_row(service_database_url, chat) == ("bot", 0, 1)
