@@ -260,3 +260,19 @@ async def test_tool_calls_stop_after_the_last_round_and_the_model_has_to_write(
     assert len(writes) == MAX_TOOL_ROUNDS + 1
     assert [w.body.get("tool_choice") for w in writes] == ["auto"] * MAX_TOOL_ROUNDS + ["none"]
     assert len((await chat.state())["facts"]["tool_results"]) == MAX_TOOL_ROUNDS
+
+
+async def test_a_provider_failure_after_a_tool_call_still_gets_the_customer_a_correct_answer(
+    conversation: tuple[Conversation, FakeOpenRouter], live: LiveStock
+) -> None:
+    chat, fake = conversation
+    chat.context.inventory = live
+    fake.script_tool_call("Understanding", {"intent": "price_stock", "slots": {"skus": [SKU]}})
+    fake.script_tool_call("live_stock", {"sku": SKU})
+    fake.script_error(429, retry_after=1)  # mid-reply: the provider gives out
+    reply = await chat.say(f"How much is {SKU}? Is it in stock?")
+    state = await chat.state()
+    assert state["reply_meta"]["model"] == "offline"
+    product = PRODUCTS[SKU]
+    assert money(float(product.price)) in reply
+    assert str(product.available_stock) in reply

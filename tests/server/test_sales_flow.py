@@ -3,14 +3,24 @@
 from __future__ import annotations
 
 import re
+from collections.abc import AsyncIterator, Iterator
+from typing import TYPE_CHECKING, Any
 
 import psycopg
 import pytest
 
 from agent.language import Language
+from prompts import load_system_prompt
+from sandbox.openrouter import DEMO_OPENROUTER_KEY
 from sandbox.seed import KNOWLEDGE_DIR, demo_edge_cases
+from server.app import create_app
+from tests.server.conftest import service_settings
 from tests.support.conversation import PRODUCTS, money
+from tests.support.live import free_port, live_server
 from tests.support.wazzup import NoorClient
+
+if TYPE_CHECKING:
+    from tests.support.db import TestDatabases
 
 BUDGETED: dict[Language, str] = {
     "en": "I need 8 ergonomic chairs, 6,000 AED total",
@@ -200,3 +210,97 @@ async def test_an_item_the_shop_does_not_sell_gets_an_honest_answer_and_alternat
     assert any("Monitor Arm" in PRODUCTS[sku].name or "Desk" in PRODUCTS[sku].category for sku in alternatives)
     amounts_from_tools(text)
     assert conversation_row(service_database_url, chat) == ("bot", 0, 1)
+
+
+# ----- the OpenRouter path through the webhook (fake OpenRouter in the service's sandbox) ----------------------
+
+MODEL = "deepseek/deepseek-v3.2"
+
+
+@pytest.fixture(scope="module")
+def openrouter_service(
+    test_databases: TestDatabases, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[str, str]]:
+    """A second service whose workers write with OpenRouter (the fake mounted in its own sandbox)."""
+    database_url = test_databases.fresh()
+    port = free_port()
+    settings = service_settings(
+        database_url,
+        tmp_path_factory.mktemp("openrouter-service"),
+        port,
+        openrouter_api_key=DEMO_OPENROUTER_KEY,
+        openrouter_base_url=f"http://127.0.0.1:{port}/sandbox/openrouter/api/v1",
+        openrouter_model=MODEL,
+    )
+    with live_server(create_app(settings), port) as server:
+        yield server.url, database_url
+
+
+@pytest.fixture
+async def noor_openrouter(openrouter_service: tuple[str, str]) -> AsyncIterator[NoorClient]:
+    client = NoorClient(openrouter_service[0])
+    yield client
+    await client.aclose()
+
+
+async def script(noor: NoorClient, *replies: dict[str, Any]) -> None:
+    response = await noor.http.post(f"{noor.url}/sandbox/openrouter/_control/script", json=list(replies))
+    response.raise_for_status()
+
+
+def understanding(intent: str, **slots: Any) -> dict[str, Any]:
+    return {"tool_calls": [{"name": "Understanding", "arguments": {"intent": intent, "slots": slots}}]}
+
+
+async def test_through_openrouter_the_prompt_reaches_every_request_and_only_tool_figures_reach_the_customer(
+    noor_openrouter: NoorClient, openrouter_service: tuple[str, str]
+) -> None:
+    noor, database_url = noor_openrouter, openrouter_service[1]
+    chat = "971500002041"
+    # turn 1: the model invents a price and a stock figure; the customer gets the catalog's instead
+    await script(
+        noor,
+        understanding("product_search", categories=["Ergonomic & Task Chairs"], quantity=8, budget_total=6000),
+        {"content": "Great news: all our ergonomic chairs are only 99.00 AED today, 500 in stock!"},
+    )
+    await noor.say(chat, BUDGETED["en"])
+    (first,) = await noor.wait_for_replies(chat, timeout=60)
+    assert "99.00" not in first["text"]
+    assert "500 in stock" not in first["text"]
+    assert offered_skus(first["text"])
+    amounts_from_tools(first["text"], *(8 * float(p.price) for p in PRODUCTS.values()))
+    # turn 2: the model looks a product code up with live_stock and states the live figures
+    product = PRODUCTS[SKU]
+    price, stock = float(product.price) + 44, product.available_stock + 44
+    patched = await noor.http.patch(
+        f"{noor.url}/sandbox/zoho/_control/inventory/items/{product.item_id}",
+        json={"rate": price, "stock_on_hand": stock, "available_stock": stock, "actual_available_stock": stock},
+    )
+    patched.raise_for_status()
+    answer = f"You're welcome! *{product.name}* ({SKU}) is {money(price)} AED excl. VAT, {stock} in stock right now."
+    await script(
+        noor,
+        understanding("thanks"),
+        {"tool_calls": [{"name": "live_stock", "arguments": {"sku": SKU}}]},
+        {"content": answer},
+    )
+    await noor.say(chat, f"Thanks! And is {SKU} in stock right now?")
+    replies = await noor.wait_for_replies(chat, 2, timeout=60)
+    assert replies[1]["text"] == answer
+    # every request the fake received carried the system prompt; each reply records model, prompt version and cost
+    requests = (await noor.http.get(f"{noor.url}/sandbox/openrouter/api/v1/_requests")).json()
+    chats = [r for r in requests if r["path"].endswith("/chat/completions")]
+    assert len(chats) == 5  # understand + write, understand + write with a tool call + write
+    prompt = load_system_prompt("en")
+    for request in chats:
+        assert request["body"]["messages"][0] == {"role": "system", "content": prompt.text}
+    with psycopg.connect(database_url) as conn:
+        stored = conn.execute(
+            "SELECT m.model, m.prompt_version, m.cost FROM messages m JOIN conversations c ON c.id = m.conversation_id"
+            " WHERE c.chat_id = %s AND m.author = 'bot' ORDER BY m.id",
+            (chat,),
+        ).fetchall()
+    assert [row[0] for row in stored] == [MODEL, MODEL]
+    assert stored[0][1].startswith(f"{prompt.version}+guard:offline-en@")  # rewritten by the guard, and says so
+    assert stored[1][1] == prompt.version
+    assert all(float(row[2]) > 0 for row in stored)
