@@ -219,7 +219,7 @@ GREETING = _cues(
     "добрый",
 )
 # A budget on its own ("budget under 5000 AED") refines the search under way.
-BUDGET = _cues(r"budget", r"aed", r"dirhams?", r"dhs?", "ميزاني", "درهم", "дирхам", "бюджет")
+BUDGET = _cues(r"budget", r"aed\b", r"dirhams?\b", r"dhs?\b", "ميزاني", "درهم", "дирхам", "бюджет")
 THANKS = _cues(r"thanks", r"thank you", r"thx", r"shukran", r"shokran", "شكرا", "شكراً", "مشكور", "спасибо", "благодар")
 NOT_NOW = _cues(
     r"no quot(?:e|ation) (?:yet|now)",

@@ -78,3 +78,10 @@ def test_codes_are_read_as_customers_write_them_and_words_with_hyphens_are_not()
     assert product_codes("price of od-form-12070-blk and MC-AIRO-MB-BLK?") == ["OD-FORM-12070-BLK", "MC-AIRO-MB-BLK"]
     assert product_codes("mc-airo-mb-blk please") == ["MC-AIRO-MB-BLK"]
     assert product_codes("is the list up-to-date? a one-on-one meeting") == []
+
+
+async def test_a_place_name_is_not_taken_for_a_budget(services: Services) -> None:
+    chat = Conversation(services)
+    await chat.say("Hi, we need a meeting table")
+    await chat.say("We are based in Abu Dhabi")
+    assert (await chat.state())["intent"] != "product_search"
