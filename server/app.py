@@ -6,28 +6,24 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING
 
-from fastapi import FastAPI
-from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver
-
-from agent.models import make_model
-from sandbox.mount import create_sandbox
-from server import documents, health, webhooks
-from server.api import products as products_api
-from server.catalog import CatalogService
-from server.deliveries import DeliveryWriter
-from server.deps import Services
-from server.inbox_ui import router as inbox_router
 from server.settings import Settings, get_settings
 from server.storage.database import make_pool, resolve_database_url
 from server.storage.migrations import apply_migrations
-from server.workers import WorkerSupervisor
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
 
 log = logging.getLogger(__name__)
+# The web stack is imported in create_app, the checkpointer in prepare_database: a worker process
+# (`noor worker`) prepares the database through this module without loading FastAPI, the sandbox or the inbox.
 
 
 async def prepare_database(settings: Settings) -> str:
     """Pick the database (embedded default included) and bring its schema, checkpoint tables included, up to date."""
+    from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver
+
     database_url = await asyncio.to_thread(resolve_database_url, settings.database_url, settings.data_dir)
     pool = make_pool(database_url, min_size=1, max_size=2)
     await pool.open(wait=True)
@@ -39,6 +35,18 @@ async def prepare_database(settings: Settings) -> str:
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
+    from fastapi import FastAPI
+
+    from agent.models import make_model
+    from sandbox.mount import create_sandbox
+    from server import documents, health, webhooks
+    from server.api import products as products_api
+    from server.catalog import CatalogService
+    from server.deliveries import DeliveryWriter
+    from server.deps import Services
+    from server.inbox_ui import router as inbox_router
+    from server.workers import WorkerSupervisor
+
     settings = settings or get_settings()
 
     @asynccontextmanager

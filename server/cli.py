@@ -1,13 +1,12 @@
 """`noor`: run the service (and its demo on embedded defaults)."""
 
+# Each command imports what it needs when it runs: `noor worker` never loads the web stack, and `noor run`
+# starts its worker processes before it loads its own.
 from __future__ import annotations
 
 import argparse
 import logging
 
-import uvicorn
-
-from server.app import create_app
 from server.logs import configure_logging
 from server.settings import get_settings
 
@@ -15,8 +14,21 @@ log = logging.getLogger("noor")
 
 
 def run() -> None:
+    import asyncio
+
+    from server import workers
+    from server.app import prepare_database
+
     settings = get_settings()
     configure_logging(settings.log_level)
+    if settings.worker_processes > 0:
+        # The database and its schema first (the embedded server may have to start), then the workers: their
+        # imports and catalog warm-up overlap with this process's own start-up, and the application adopts them.
+        # Migrating before they start matters: a process waiting on the migration lock would stall the
+        # checkpointer's CREATE INDEX CONCURRENTLY under it.
+        database_url = asyncio.run(prepare_database(settings))
+        settings = settings.model_copy(update={"database_url": database_url})
+        workers.prestart(settings, database_url, settings.worker_processes)
     base = settings.base_url
     token = settings.wazzup_webhook_token.get_secret_value()
     lines = [
@@ -31,22 +43,33 @@ def run() -> None:
             f"  sent        {base}/sandbox/wazzup/sent?chatId=971501234567",
         ]
     print("\n".join(lines), flush=True)
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_config=None, access_log=False)
+    import uvicorn
+
+    from server.app import create_app
+
+    try:
+        uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_config=None, access_log=False)
+    finally:
+        workers.stop_prestarted()
 
 
 def worker() -> None:
     """Turns and sends only, no HTTP: scale out by running several against one database."""
     import asyncio
 
-    from agent.models import make_model
     from server.app import prepare_database
-    from server.pipeline import serve_worker
 
     settings = get_settings()
     configure_logging(settings.log_level)
 
     async def serve() -> None:
-        await serve_worker(settings, await prepare_database(settings), make_model())
+        # The schema first (with `noor run`, this process often gets the migration lock before the API process
+        # has loaded its web stack), then the graph, the model and the catalog.
+        database_url = await prepare_database(settings)
+        from agent.models import make_model
+        from server.pipeline import serve_worker
+
+        await serve_worker(settings, database_url, make_model())
 
     asyncio.run(serve())
 

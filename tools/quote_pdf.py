@@ -12,13 +12,14 @@ import logging
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from functools import cache
 from pathlib import Path
-from typing import Literal
-
-from fpdf import FPDF
-from fpdf.enums import XPos, YPos
+from typing import TYPE_CHECKING, Any, Literal
 
 from tools.zoho import ZohoError, ZohoInventoryClient
+
+if TYPE_CHECKING:  # fpdf is loaded when a PDF is rendered, not when the service starts
+    from fpdf import FPDF
 
 log = logging.getLogger(__name__)
 
@@ -93,19 +94,27 @@ def _count_lines(pdf: FPDF, width: float, height: float, text: str) -> int:
     return len(lines) if isinstance(lines, list) else 1
 
 
-class _QuotePdf(FPDF):
-    footer_text = ""
+@cache
+def _quote_pdf_class() -> Any:
+    from fpdf import FPDF
 
-    def footer(self) -> None:
-        self.set_y(-14)
-        self.set_font("NotoSans", size=7.5)
-        self.set_text_color(110, 110, 110)
-        self.cell(0, 5, f"{self.footer_text}    Page {self.page_no()}/{{nb}}", align="C")
+    class _QuotePdf(FPDF):
+        footer_text = ""
+
+        def footer(self) -> None:
+            self.set_y(-14)
+            self.set_font("NotoSans", size=7.5)
+            self.set_text_color(110, 110, 110)
+            self.cell(0, 5, f"{self.footer_text}    Page {self.page_no()}/{{nb}}", align="C")
+
+    return _QuotePdf
 
 
 def render_quote_pdf(doc: QuoteDocument, seller: SellerDetails, *, fonts_dir: Path = FONTS_DIR) -> bytes:
     """Our own quotation PDF (A4)."""
-    pdf = _QuotePdf(format="A4", unit="mm")
+    from fpdf.enums import XPos, YPos
+
+    pdf = _quote_pdf_class()(format="A4", unit="mm")
     pdf.set_title(f"Quotation {doc.quote_id}")
     pdf.set_author(seller.legal_name or seller.company_name)
     pdf.set_creator("Noor")
