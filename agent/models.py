@@ -39,9 +39,10 @@ def _add(total: Usage, more: Usage) -> Usage:
     )
 
 
-async def run_tool_call(call: ToolCall, tools: dict[str, BaseTool]) -> tuple[ToolMessage, dict[str, Any]]:
+async def run_tool_call(call: ToolCall, tools: dict[str, BaseTool]) -> tuple[ToolMessage, dict[str, Any] | None]:
     """Execute one tool call; a failure (unknown tool, bad arguments, the tool raising) becomes an error result
-    the model reads, never an exception."""
+    the model reads, never an exception. The second value is the result as a fact of this turn: only a successful
+    result is one (an error may echo the model's own arguments, and a figure the model made up stays made up)."""
     call_id = str(call.get("id") or "")
     tool = tools.get(call["name"])
     try:
@@ -54,9 +55,9 @@ async def run_tool_call(call: ToolCall, tools: dict[str, BaseTool]) -> tuple[Too
         log.warning("tool call %s(%s) failed: %r", call["name"], call["args"], exc)
         result = {"error": f"{type(exc).__name__}: {exc}"}
         status = "error"
-    result = {"tool": call["name"], "args": dict(call["args"]), **result}
     content = json.dumps(result, ensure_ascii=False, default=str)
-    return ToolMessage(content=content, tool_call_id=call_id, name=call["name"], status=status), result
+    message = ToolMessage(content=content, tool_call_id=call_id, name=call["name"], status=status)
+    return message, ({"tool": call["name"], **result} if status == "success" else None)
 
 
 class ChatSalesModel:
@@ -109,9 +110,10 @@ class ChatSalesModel:
                 break
             conversation.append(answer)
             for call in answer.tool_calls:
-                message, result = await run_tool_call(call, by_name)
+                message, fact = await run_tool_call(call, by_name)
                 conversation.append(message)
-                tool_facts.append(result)
+                if fact is not None:
+                    tool_facts.append(fact)
         if not isinstance(answer, AIMessage) or not str(answer.content).strip():
             raise RuntimeError("the model returned an empty reply")
         model_used = str(answer.response_metadata.get("model_name") or self.name)

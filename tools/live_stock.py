@@ -112,7 +112,7 @@ def live_stock_tool(catalog: SkuFinder, live: LiveStock | None) -> StructuredToo
     async def live_stock(sku: str) -> dict[str, Any]:
         product = await catalog.get(sku)
         if product is None:
-            return {"sku": sku, "error": "no product with this code in the catalog"}
+            return {"error": "no product with this code in the catalog"}
         level = await live.level(product) if live is not None else mirror_level(product)
         return level.model_dump()
 

@@ -241,6 +241,19 @@ async def test_tool_errors_reach_the_model_as_tool_results_and_the_customer_gets
     assert len(results) == 4
     assert results[0]["source"] == "catalog_mirror"
     assert all("error" in r for r in results[1:])
+    assert len((await chat.state())["facts"]["tool_results"]) == 1  # only a result is a fact, not an error
+
+
+async def test_a_figure_the_model_passed_to_a_tool_does_not_become_a_fact(
+    conversation: tuple[Conversation, FakeOpenRouter], live: LiveStock
+) -> None:
+    chat, fake = conversation
+    chat.context.inventory = live
+    fake.script_tool_call("Understanding", {"intent": "thanks"})
+    fake.script_tool_call("live_stock", {"sku": "1,999.00"})
+    fake.script_text("Our best table is 1,999.00 AED!")
+    reply = await chat.say("Thanks! What is your best meeting table?")
+    assert "1,999.00" not in reply
 
 
 async def test_tool_calls_stop_after_the_last_round_and_the_model_has_to_write(
