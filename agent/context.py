@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from agent.model import SalesModel
 
 if TYPE_CHECKING:
+    from agent.services import Commerce, EscalationDesk
     from tools.catalog.search import CatalogSearch
     from tools.knowledge import KnowledgeBase
     from tools.live_stock import LiveStock
@@ -27,11 +28,17 @@ class Context:
     """How many options a recommendation shows."""
     history_messages: int = 6
     """Recent messages the model sees verbatim; older ones are summarised."""
+    order_value_threshold_aed: float = 10_000.0
+    """A quotation at or above this total (incl. VAT) goes to a manager."""
+    failed_turns_threshold: int = 2
+    """Consecutive turns without help before a person takes over."""
     model: SalesModel | None = field(default=None, repr=False)
     catalog: CatalogSearch | None = field(default=None, repr=False)
     knowledge: KnowledgeBase | None = field(default=None, repr=False)
     inventory: LiveStock | None = field(default=None, repr=False)
     """Live price and stock of one product from Zoho Inventory (falls back to the catalog mirror)."""
+    commerce: Commerce | None = field(default=None, repr=False)
+    desk: EscalationDesk | None = field(default=None, repr=False)
 
     def sales_model(self) -> SalesModel:
         if self.model is None:

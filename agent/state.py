@@ -6,7 +6,7 @@ model's words; `guard` checks replies against `facts`.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal, TypedDict
+from typing import Annotated, Literal, NotRequired, TypedDict
 
 from langchain_core.messages import AnyMessage
 from langgraph.graph.message import add_messages
@@ -95,16 +95,42 @@ class Quote(TypedDict, total=False):
 
 
 class Escalation(TypedDict, total=False):
+    """The thread's escalation record (agent/escalation.py EscalationRecord): once per episode."""
+
     active: bool
     reason: str
     episode: int
     manager_id: str
+    handled: list[str]
+    """Reasons a person already dealt with; the ones raised by state are not raised again."""
+
+
+class MediaNote(TypedDict, total=False):
+    """What the worker's media preparation found in this turn's files (server/media.py `decide`)."""
+
+    ask_to_type: bool
+    """A voice note could not be turned into text: ask, once, to type it."""
+    escalations: list[str]
+    """Reason codes of files a person must see: floor_plan, drawing, tender_document, media_download_failed…"""
+    photos: list[dict[str, str]]
+    """Search slots described from photos (category, color, material, style); empty dicts when unknown."""
+    received: list[str]
+    """Kinds of the files received (image, document, video…), to acknowledge."""
+
+
+class PolicySignals(TypedDict, total=False):
+    """What this turn's business decisions mean for escalation (set by the quotation node)."""
+
+    order_value_aed: float
+    discount_decision: Literal["within_policy", "beyond_policy"]
+    requested_discount_percent: float
 
 
 class TurnInput(TypedDict):
     turn_id: str
     inbound: list[InboundItem]
     customer_name: str | None
+    media: NotRequired[MediaNote]
 
 
 class TurnOutput(TypedDict):
@@ -131,5 +157,13 @@ class SalesState(TypedDict, total=False):
     customer: Customer
     quote: Quote
     escalation: Escalation
+    media: MediaNote
+    signals: PolicySignals
+    failed_turns: int
+    """Consecutive turns in which the bot could not help (repeated failure escalates)."""
+    awaiting_file: bool
+    """The customer announced a floor plan or drawing: when the file comes, a person takes it."""
+    documents: list[ReplyPart]
+    """Files to send after this turn's text (the quotation PDF)."""
     reply_parts: list[ReplyPart]
     reply_meta: ReplyMeta

@@ -110,6 +110,101 @@ class Wording:
             cross_sell=cross_sell,
         )
 
+    def _escalation(self, facts: dict[str, Any], name_part: str) -> str:
+        """The holding message: why a colleague takes over, without a sales pitch or a promise."""
+        reason = str(facts.get("reason", ""))
+        key = {"complaint": "complaint", "human_request": "handover"}.get(reason, f"escalation_{reason}")
+        return self.t(key if key in self.templates else "handover", name_part=name_part)
+
+    def _quote_lines(self, facts: dict[str, Any]) -> str:
+        return "\n".join(
+            self.t(
+                "quote_line",
+                quantity=line["quantity"],
+                name=display_name(line, self.language),
+                sku=line["sku"],
+                unit_price=money(float(line["unit_price"])),
+                line_total=money(float(line["line_total"])),
+            )
+            for line in facts["lines"]
+        )
+
+    def _quote_totals(self, facts: dict[str, Any]) -> str:
+        discount_line = ""
+        if float(facts.get("discount_amount") or 0):
+            discount_line = self.t(
+                "quote_discount_line",
+                percent=facts["discount_percent"].rstrip("0").rstrip("."),
+                amount=money(float(facts["discount_amount"])),
+            )
+        return self.t(
+            "quote_totals",
+            subtotal=money(float(facts["subtotal"])),
+            discount_line=discount_line,
+            vat_percent=facts["vat_percent"].rstrip("0").rstrip("."),
+            vat=money(float(facts["vat"])),
+            total=money(float(facts["total"])),
+        )
+
+    def _discount_note(self, facts: dict[str, Any]) -> str:
+        decision = facts.get("discount_decision")
+        if decision == "granted":
+            return self.t("discount_granted", percent=str(facts["granted_percent"]).rstrip("0").rstrip("."))
+        return self.t("discount_none") if decision == "none" else ""
+
+    def _quote_details(self, facts: dict[str, Any], name_part: str) -> str:
+        wanted = [self.t(f"detail_{detail}") for detail in facts["missing"]]
+        missing = wanted[0] if len(wanted) == 1 else f"{', '.join(wanted[:-1])} {self.t('and')} {wanted[-1]}"
+        return self.t(
+            "quote_details",
+            name_part=name_part,
+            lines=self._quote_lines(facts),
+            totals=self._quote_totals(facts),
+            discount_note=self._discount_note(facts),
+            missing=missing,
+        )
+
+    def _quote_confirm(self, facts: dict[str, Any], name_part: str) -> str:
+        customer = facts["customer"]
+        company = customer["company"] if customer["company"] != "individual" else ""
+        who = ", ".join(part for part in (customer["name"], company, customer["email"]) if part)
+        return self.t(
+            "quote_confirm",
+            quote_id=facts["quote_id"],
+            lines=self._quote_lines(facts),
+            totals=self._quote_totals(facts),
+            discount_note=self._discount_note(facts),
+            customer=who,
+            delivery_area=customer["delivery_area"],
+            valid_until=facts["valid_until"],
+        )
+
+    def _quote_sent(self, facts: dict[str, Any], name_part: str) -> str:
+        return self.t(
+            "quote_sent",
+            name_part=name_part,
+            quote_id=facts["quote_id"],
+            sales_order_number=facts["sales_order_number"],
+            total=money(float(facts["total"])),
+        )
+
+    def _quote_already_sent(self, facts: dict[str, Any], name_part: str) -> str:
+        return self.t("quote_already_sent", quote_id=facts.get("quote_id", ""))
+
+    def _quote_item_unavailable(self, facts: dict[str, Any], name_part: str) -> str:
+        return self.t("quote_item_unavailable", sku=facts.get("sku", ""))
+
+    def _order_status(self, facts: dict[str, Any], name_part: str) -> str:
+        date_part = self.t("order_date_part", date=facts["date"]) if facts.get("date") else ""
+        if facts.get("shipment_date"):
+            date_part += self.t("order_shipment_part", shipment_date=facts["shipment_date"])
+        return self.t(
+            "order_status",
+            salesorder_number=facts["salesorder_number"],
+            status=facts["status"],
+            date_part=date_part,
+        )
+
     def _sku_info(self, facts: dict[str, Any], name_part: str) -> str:
         product = facts["product"]
         stock = int(product["available_stock"])

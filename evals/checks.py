@@ -280,7 +280,8 @@ def _api_match(pattern: str, request: str) -> bool:
     """'POST /salesorders' matches 'POST inventory /salesorders'; the product may be given or not."""
     method, _, path = pattern.partition(" ")
     parts = request.split(" ")
-    return parts[0] == method.upper() and parts[-1].startswith(path.split(" ")[-1])
+    logged = re.sub(r"^/(?:inventory/v1|crm/v7)(?=/)", "", parts[-1])  # the fake logs the full path
+    return parts[0] == method.upper() and logged.startswith(path.split(" ")[-1])
 
 
 def check_trajectory(expect: TrajectoryExpect, observation: Observation) -> list[CheckResult]:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 
 import httpx
@@ -13,6 +11,7 @@ from agent.crm import CrmStages, CrmSync
 from agent.customers import CustomerDirectory
 from agent.pricing import DiscountPolicy, parse_tiers
 from agent.quotes import QuoteService
+from agent.services import Commerce
 from server.documents import DocumentLinks
 from server.settings import Settings
 from tools.quote_pdf import SellerDetails
@@ -50,22 +49,6 @@ def seller_details(settings: Settings) -> SellerDetails:
         bank_details=settings.quote_bank_details,
         terms=settings.quote_terms,
     )
-
-
-@dataclass
-class Commerce:
-    """Everything the sales graph needs for quotations, customers and the CRM."""
-
-    inventory: ZohoInventoryClient
-    crm_client: ZohoCrmClient
-    customers: CustomerDirectory
-    quotes: QuoteService
-    crm: CrmSync
-    documents: DocumentLinks
-    policy: DiscountPolicy
-    seller: SellerDetails
-    vat_rate: Decimal
-    prefer_zoho_pdf: bool
 
 
 def zoho_clients(
@@ -113,7 +96,6 @@ def build_commerce(
         crm = crm or built_crm
     return Commerce(
         inventory=inventory,
-        crm_client=crm,
         customers=CustomerDirectory(pool, inventory, crm, max_age_seconds=settings.customer_cache_seconds),
         quotes=QuoteService(pool, inventory, validity_days=settings.quote_validity_days, vat_rate=settings.vat_rate),
         crm=CrmSync(pool, crm, stages=crm_stages(settings), lead_source=settings.crm_lead_source),

@@ -17,13 +17,16 @@ from typing import Any
 from psycopg_pool import AsyncConnectionPool
 
 from server.turns import (
+    HandBack,
     PendingTurn,
     TurnResult,
     TurnRunner,
     apology,
     complete_turn,
+    consume_handback,
     fail_turn,
     open_turn,
+    pending_handbacks,
     prune_checkpoints,
 )
 
@@ -46,6 +49,12 @@ HAVING max(m.created_at) <= now() - make_interval(secs => %(debounce)s)
 UNFINISHED_TURNS_SQL = """
 SELECT DISTINCT t.conversation_id AS id FROM turns t JOIN conversations c ON c.id = t.conversation_id
  WHERE t.finished_at IS NULL AND c.mode = 'bot' AND (c.next_turn_at IS NULL OR c.next_turn_at <= now())
+ LIMIT 32
+"""
+
+HANDED_BACK_SQL = """
+SELECT DISTINCT h.conversation_id AS id FROM handbacks h JOIN conversations c ON c.id = h.conversation_id
+ WHERE h.consumed_at IS NULL AND c.mode = 'bot'
  LIMIT 32
 """
 
@@ -106,11 +115,13 @@ class Dispatcher:
 
     async def _candidates(self) -> list[int]:
         async with self.pool.connection() as conn:
+            handed_back = await (await conn.execute(HANDED_BACK_SQL)).fetchall()
             unfinished = await (await conn.execute(UNFINISHED_TURNS_SQL)).fetchall()
             ready = await (
                 await conn.execute(READY_CONVERSATIONS_SQL, {"debounce": self.debounce, "cap": self.cap})
             ).fetchall()
-        seen: dict[int, None] = {row["id"]: None for row in unfinished}
+        seen: dict[int, None] = {row["id"]: None for row in handed_back}
+        seen.update({row["id"]: None for row in unfinished})
         seen.update({row["id"]: None for row in ready})
         return list(seen)
 
@@ -139,6 +150,11 @@ class Dispatcher:
             ).fetchone()
             if conversation is None or conversation["mode"] != "bot":
                 return
+            handbacks = await pending_handbacks(conn, dict(conversation))
+        for handback in handbacks:
+            # The person's context first, so the next answer builds on what they said.
+            await self._resume(handback)
+        async with self.pool.connection() as conn:
             turn = await open_turn(conn, dict(conversation))
         if turn is None:
             return
@@ -148,6 +164,17 @@ class Dispatcher:
             await self._turn_failed(turn, exc)
             return
         await self._complete(turn, result)
+
+    async def _resume(self, handback: HandBack) -> None:
+        try:
+            nodes = await self.runner.resume(handback)
+        except Exception:
+            # The context is lost, not the conversation: the customer's next message is still answered.
+            log.exception("resuming thread %s after hand-back %s failed", handback.thread_id, handback.id)
+            nodes = ["failed"]
+        async with self.pool.connection() as conn:
+            await consume_handback(conn, handback, nodes)
+        log.info("thread %s resumed after a hand-back (%s)", handback.thread_id, handback.id)
 
     async def _complete(self, turn: PendingTurn, result: TurnResult) -> None:
         async with self.pool.connection() as conn:

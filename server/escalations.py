@@ -20,19 +20,25 @@ The contract with the graph/worker side:
 
 from __future__ import annotations
 
+import logging
 import re
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
 
 from psycopg import AsyncConnection
+from psycopg_pool import AsyncConnectionPool
 
 from agent.escalation import EscalationDecision
 from agent.routing import RoutingDecision, route
+from agent.services import EscalationTicket
 from server.inbox import WORK_CHANNEL, take_over
+from server.loops import WokenLoop
 from server.managers import manager_profiles, open_loads
+
+log = logging.getLogger(__name__)
 
 ALERT_CHANNEL = "noor_alerts"
 """NOTIFY channel: an escalation alert is waiting to be sent."""
@@ -253,7 +259,7 @@ async def queue_reply(
     return QueuedReply(outbox_id, int(row["id"]), True)
 
 
-async def hand_back(conn: AsyncConnection[Any], conversation_id: int, manager_id: str, note: str) -> int | None:
+async def hand_back(conn: AsyncConnection[Any], conversation_id: int, manager_id: str | None, note: str) -> int | None:
     """Give the thread back to the bot with a note; returns the handbacks row id (None if the bot had it)."""
     async with conn.transaction():
         conversation = await _lock_conversation(conn, conversation_id)
@@ -471,3 +477,96 @@ async def list_escalations(
         )
     ).fetchall()
     return [dict(r) for r in rows]
+
+
+class PostgresEscalationDesk:
+    """The graph's `EscalationDesk`: opens the escalation of the turn's conversation (routed, alert queued).
+
+    Human mode starts when the turn commits its holding message (server/turns.py `complete_turn`), so the
+    customer gets that one message and the bot is silent afterwards."""
+
+    def __init__(self, pool: AsyncConnectionPool[Any], *, fallback_manager_id: str | None = None) -> None:
+        self.pool = pool
+        self.fallback_manager_id = fallback_manager_id
+
+    async def open(
+        self,
+        thread_id: str,
+        decision: EscalationDecision,
+        *,
+        summary: str,
+        language: str,
+        categories: list[str],
+    ) -> EscalationTicket:
+        async with self.pool.connection() as conn:
+            row = await (
+                await conn.execute("SELECT id FROM conversations WHERE thread_id = %s", (thread_id,))
+            ).fetchone()
+            if row is None:
+                raise NoSuchConversation(thread_id)
+            opened = await escalate(
+                conn,
+                row["id"],
+                decision,
+                summary=summary,
+                language=language,
+                categories=categories,
+                take_over_now=False,
+                fallback_manager_id=self.fallback_manager_id,
+            )
+        return EscalationTicket(opened.episode, opened.manager_id, opened.created)
+
+
+IDLE_THREADS_SQL = """
+SELECT c.id FROM conversations c
+ WHERE c.mode = 'human' AND c.mode_changed_at <= now() - make_interval(secs => %(idle)s)
+   AND NOT EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = c.id
+                    AND m.created_at > now() - make_interval(secs => %(idle)s))
+ ORDER BY c.id LIMIT 32
+"""
+
+
+async def release_idle_threads(conn: AsyncConnection[Any], idle_seconds: float) -> list[int]:
+    """Hand threads nobody touched for `idle_seconds` back to the bot. Customer messages the person left
+    unanswered become pending again, so the bot answers them; otherwise the customer hears nothing."""
+    released = []
+    for row in await (await conn.execute(IDLE_THREADS_SQL, {"idle": idle_seconds})).fetchall():
+        async with conn.transaction():
+            unanswered = await (
+                await conn.execute(
+                    "SELECT id FROM messages WHERE conversation_id = %(c)s AND status = 'held' AND id > ("
+                    " SELECT COALESCE(max(id), 0) FROM messages WHERE conversation_id = %(c)s AND direction = 'out')",
+                    {"c": row["id"]},
+                )
+            ).fetchall()
+            minutes = round(idle_seconds / 60)
+            if await hand_back(conn, row["id"], None, f"released automatically after {minutes} min without activity"):
+                await conn.execute(
+                    "UPDATE messages SET status = 'pending' WHERE id = ANY(%s)", ([m["id"] for m in unanswered],)
+                )
+                released.append(int(row["id"]))
+    return released
+
+
+class IdleReleaser(WokenLoop):
+    """Ends human mode in threads nobody touched for a while (see `release_idle_threads`)."""
+
+    def __init__(
+        self,
+        pool: AsyncConnectionPool[Any],
+        idle_seconds: float,
+        on_released: Callable[[], None],
+        poll_interval_seconds: float = 60.0,
+    ) -> None:
+        super().__init__("idle-release", poll_interval_seconds)
+        self.pool = pool
+        self.idle_seconds = idle_seconds
+        self.on_released = on_released
+
+    async def run_pass(self) -> bool:
+        async with self.pool.connection() as conn:
+            released = await release_idle_threads(conn, self.idle_seconds)
+        if released:
+            log.info("released idle threads %s back to the bot", released)
+            self.on_released()
+        return False

@@ -41,7 +41,7 @@ from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Resp
 from psycopg_pool import AsyncConnectionPool
 from pydantic import BaseModel, Field
 
-from agent.state import InboundItem
+from agent.state import InboundItem, MediaNote
 from server.settings import Settings
 from tools.media import (
     Classification,
@@ -161,6 +161,15 @@ class MediaDecisions(BaseModel):
     @property
     def media_ids(self) -> list[int]:
         return [e.media_id for e in self.escalations if e.media_id is not None]
+
+    def as_note(self) -> MediaNote:
+        """What the sales graph reads of it (plain values, checkpointed with the turn)."""
+        return {
+            "ask_to_type": self.ask_to_type,
+            "escalations": self.reason_codes,
+            "photos": [p.image_slots.search_slots() if p.image_slots else {} for p in self.photos],
+            "received": [item.kind for item in self.acknowledged],
+        }
 
 
 def decide(items: Sequence[PreparedItem], *, language: str | None = None) -> MediaDecisions:

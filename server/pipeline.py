@@ -14,6 +14,7 @@ import logging
 import os
 import signal
 
+import httpx
 import psycopg
 from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver
 
@@ -21,9 +22,12 @@ from agent.context import Context
 from agent.model import SalesModel
 from graphs.sales import builder as sales_builder
 from server.catalog import CatalogService
+from server.commerce import build_commerce
 from server.deliveries import Ingestor
 from server.dispatcher import Dispatcher
+from server.escalations import IdleReleaser, PostgresEscalationDesk
 from server.inbox import WORK_CHANNEL
+from server.media import build_media_service
 from server.sender import Sender
 from server.settings import Settings
 from server.storage.database import make_pool
@@ -52,13 +56,22 @@ class Pipeline:
         )
         # this process's catalog index and knowledge base; the scheduled Zoho sync runs here (one worker at a time)
         self.catalog = CatalogService(settings, self.pool, database_url, sync=True)
-        context = Context(model=model, catalog=self.catalog.search, knowledge=self.catalog.knowledge)
+        self.http = httpx.AsyncClient()
+        self.media = build_media_service(settings, self.pool)
+        context = Context(
+            model=model,
+            catalog=self.catalog.search,
+            knowledge=self.catalog.knowledge,
+            commerce=build_commerce(settings, self.pool, http=self.http),
+            desk=PostgresEscalationDesk(self.pool, fallback_manager_id=settings.escalation_fallback_manager_id),
+            order_value_threshold_aed=settings.escalation_order_value_aed,
+        )
         if self.catalog.inventory is not None:  # live price/stock of one SKU, on the sync's client and rate limiter
             context.inventory = LiveStock(self.catalog.inventory)
         self.graph = sales_builder.compile(checkpointer=AsyncPostgresSaver(self.pool), name="sales")
         self.dispatcher = Dispatcher(
             self.pool,
-            GraphTurnRunner(self.graph, context),
+            GraphTurnRunner(self.graph, context, self.media),
             workers=settings.workers,
             debounce_seconds=settings.debounce_seconds,
             debounce_cap_seconds=settings.debounce_cap_seconds,
@@ -68,6 +81,14 @@ class Pipeline:
         self.ingestor = Ingestor(
             self.pool, on_work=self.dispatcher.wake, poll_interval_seconds=settings.poll_interval_seconds
         )
+        idle_seconds = settings.human_idle_release_minutes * 60
+        self.releaser = (
+            IdleReleaser(
+                self.pool, idle_seconds, self.dispatcher.wake, poll_interval_seconds=min(60.0, idle_seconds / 4)
+            )
+            if idle_seconds
+            else None
+        )
         self._listener: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
@@ -76,17 +97,23 @@ class Pipeline:
         self.sender.start()
         self.dispatcher.start()
         self.ingestor.start()
+        if self.releaser:
+            self.releaser.start()
         self._listener = asyncio.create_task(self._listen(), name="listen")
 
     async def stop(self) -> None:
         if self._listener:
             self._listener.cancel()
             await asyncio.gather(self._listener, return_exceptions=True)
+        if self.releaser:
+            await self.releaser.stop()
         await self.ingestor.stop()
         await self.dispatcher.stop()
         await self.sender.stop()
         await self.catalog.stop()
         await self.wazzup.aclose()
+        await self.media.aclose()
+        await self.http.aclose()
         await self.pool.close()
 
     async def _listen(self) -> None:

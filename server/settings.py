@@ -149,6 +149,9 @@ class Settings(BaseSettings):
     escalation_order_value_aed: float = 10_000.0
     escalation_fallback_manager_id: str | None = "mgr_01"
     alert_poll_seconds: float = 1.0
+    human_idle_release_minutes: float = Field(
+        default=240.0, ge=0, description="Human mode ends after this long without messages (0: never)"
+    )
 
     @property
     def media_path(self) -> Path:

@@ -8,20 +8,29 @@ transcript and the "answered" marks commit together, so nothing is lost and noth
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
-from typing import Any, Protocol, cast
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from langchain_core.runnables import RunnableConfig
 from langgraph.graph.state import CompiledStateGraph
+from langgraph.types import Command
 from psycopg import AsyncConnection
 
 from agent.context import Context
+from agent.human import HumanResponse, handback_update
 from agent.language import Language
 from agent.model import ReplyBrief
 from agent.offline import OfflineModel
-from agent.state import InboundItem, TurnInput, TurnOutput
+from agent.state import InboundItem, MediaNote, SalesState, TurnInput, TurnOutput
+from server.inbox import take_over
+
+if TYPE_CHECKING:
+    from server.media import MediaService
 
 log = logging.getLogger(__name__)
+
+HANDBACK_MESSAGES = 12
+"""How many of the messages exchanged while a person held the thread the bot gets as context."""
 
 
 @dataclass
@@ -34,6 +43,8 @@ class PendingTurn:
     language: Language | None
     inbound_ids: list[int]
     inbound: list[InboundItem]
+    media: MediaNote = field(default_factory=lambda: MediaNote())
+    """What the media step found in this turn's files (filled by the worker before the graph runs)."""
 
 
 @dataclass
@@ -41,10 +52,24 @@ class TurnResult:
     output: TurnOutput
     nodes: list[str]
     """The graph nodes this turn ran, in order (its trajectory)."""
+    human: bool = False
+    """The turn ended waiting for a person (an escalation): the thread goes to human mode with the reply."""
+
+
+@dataclass
+class HandBack:
+    """A manager gave the thread back: what the graph resumes with."""
+
+    id: int
+    thread_id: str
+    context: str
+    """The manager's note and what was said while they held the thread."""
 
 
 class TurnRunner(Protocol):
     async def __call__(self, turn: PendingTurn) -> TurnResult: ...
+
+    async def resume(self, handback: HandBack) -> list[str]: ...
 
 
 class GraphTurnRunner:
@@ -54,34 +79,79 @@ class GraphTurnRunner:
     that dies is run again from its inbound messages, whose ids keep the history free of duplicates), so
     per-step checkpoints would only multiply the writes."""
 
-    def __init__(self, graph: CompiledStateGraph[Any, Any, Any, Any], context: Context) -> None:
+    def __init__(
+        self, graph: CompiledStateGraph[Any, Any, Any, Any], context: Context, media: MediaService | None = None
+    ) -> None:
         self.graph = graph
         self.context = context
+        self.media = media
+
+    async def _prepare_media(self, turn: PendingTurn) -> None:
+        """Voice notes become text; files are stored and judged (idempotent: a resumed turn redoes nothing)."""
+        if self.media is None or not any(item["content_uri"] for item in turn.inbound):
+            return
+        from server.media import decide
+
+        prepared = await self.media.prepare(turn.conversation_id, turn.language, turn.inbound)
+        turn.inbound = [item.as_inbound() for item in prepared]
+        turn.media = decide(prepared, language=turn.language).as_note()
 
     async def __call__(self, turn: PendingTurn) -> TurnResult:
         config: RunnableConfig = {"configurable": {"thread_id": turn.thread_id}}
         snapshot = await self.graph.aget_state(config)
         same_turn = snapshot.values.get("turn_id") == turn.turn_id
-        if same_turn and not snapshot.next and snapshot.values.get("reply_parts"):
+        finished = not snapshot.next or bool(snapshot.interrupts)
+        if same_turn and finished and snapshot.values.get("reply_parts"):
             log.info("turn %s already completed in the checkpoint; reusing its reply", turn.turn_id)
-            return TurnResult(cast(TurnOutput, {k: snapshot.values[k] for k in TurnOutput.__annotations__}), [])
+            reused = cast(TurnOutput, {k: snapshot.values[k] for k in TurnOutput.__annotations__})
+            return TurnResult(reused, [], human=bool(snapshot.interrupts))
+        await self._prepare_media(turn)
         payload: TurnInput | None = None
         if same_turn and snapshot.next:
             log.info("resuming turn %s at %s", turn.turn_id, snapshot.next)
         else:
             # A new turn, or one whose progress was not checkpointed: message ids are stable, so running
             # it again never duplicates the history.
-            payload = {"turn_id": turn.turn_id, "inbound": turn.inbound, "customer_name": turn.customer_name}
+            payload = {
+                "turn_id": turn.turn_id,
+                "inbound": turn.inbound,
+                "customer_name": turn.customer_name,
+                "media": turn.media,
+            }
+        nodes, output, human = await self._run(payload, config)
+        return TurnResult(cast(TurnOutput, output), nodes, human)
+
+    async def _run(self, payload: Any, config: RunnableConfig) -> tuple[list[str], dict[str, Any], bool]:
         nodes: list[str] = []
         output: dict[str, Any] = {}
+        human = False
         async for mode, chunk in self.graph.astream(
             payload, config, context=self.context, durability="exit", stream_mode=["updates", "values"]
         ):
             if mode == "updates":
-                nodes += [name for name in cast(dict[str, Any], chunk) if not name.startswith("__")]
+                names = list(cast(dict[str, Any], chunk))
+                human = human or "__interrupt__" in names
+                nodes += [name for name in names if not name.startswith("__")]
             else:
                 output = cast(dict[str, Any], chunk)
-        return TurnResult(cast(TurnOutput, output), nodes)
+        return nodes, output, human
+
+    async def resume(self, handback: HandBack) -> list[str]:
+        """Continue the thread after a person held it: the graph waiting at `human` gets the manager's
+        response; a thread a person took without an escalation (an echo) gets the same context directly."""
+        config: RunnableConfig = {"configurable": {"thread_id": handback.thread_id}}
+        response: HumanResponse = {"type": "response", "args": handback.context}
+        snapshot = await self.graph.aget_state(config)
+        if snapshot.interrupts:
+            nodes, _, _ = await self._run(Command(resume=[response]), config)
+            return nodes
+        if not snapshot.values:
+            return []  # the bot never spoke in this thread: nothing to carry over
+        state = cast(SalesState, snapshot.values)
+        await self.graph.aupdate_state(
+            config, handback_update(state, response, message_id=f"handback-{handback.id}"), as_node="human"
+        )
+        return ["human"]
 
 
 async def apology(turn: PendingTurn) -> TurnResult:
@@ -218,7 +288,45 @@ async def complete_turn(conn: AsyncConnection[Any], turn: PendingTurn, result: T
             "UPDATE turns SET finished_at = now(), error = %s, nodes = %s WHERE id = %s",
             (None if bot_mode else "a person took the thread during the turn", result.nodes, turn.turn_id),
         )
+        if bot_mode and result.human:
+            # After the holding message is queued: from now on the customer's messages wait for the person.
+            await take_over(conn, turn.conversation_id, reason="escalation")
     return bot_mode
+
+
+async def pending_handbacks(conn: AsyncConnection[Any], conversation: dict[str, Any]) -> list[HandBack]:
+    """Hand-backs of this conversation the graph has not resumed from yet, oldest first, each with what was
+    said while the person held the thread."""
+    rows = await (
+        await conn.execute(
+            "SELECT h.id, h.note, h.from_message_id, h.to_message_id, m.name AS manager FROM handbacks h"
+            " LEFT JOIN managers m ON m.id = h.manager_id"
+            " WHERE h.conversation_id = %s AND h.consumed_at IS NULL ORDER BY h.id",
+            (conversation["id"],),
+        )
+    ).fetchall()
+    handbacks = []
+    for row in rows:
+        said = await (
+            await conn.execute(
+                "SELECT author, kind, text FROM messages WHERE conversation_id = %s AND id > %s AND id <= %s"
+                " AND author IN ('customer', 'manager') ORDER BY id DESC LIMIT %s",
+                (conversation["id"], row["from_message_id"], row["to_message_id"], HANDBACK_MESSAGES),
+            )
+        ).fetchall()
+        lines = [f"{m['author']}: {(m['text'] or '[' + m['kind'] + ']')[:300]}" for m in reversed(said)]
+        note = row["note"].strip()
+        if note:
+            lines.append(f"note from {row['manager'] or 'the team'}: {note}")
+        handbacks.append(HandBack(row["id"], conversation["thread_id"], "\n".join(lines)))
+    return handbacks
+
+
+async def consume_handback(conn: AsyncConnection[Any], handback: HandBack, nodes: list[str]) -> None:
+    await conn.execute(
+        "UPDATE handbacks SET consumed_at = now(), consumed_turn_id = %s WHERE id = %s AND consumed_at IS NULL",
+        (f"handback-{handback.id}:{','.join(nodes)}"[:200], handback.id),
+    )
 
 
 PRUNE_CHECKPOINTS_SQL = """

@@ -115,5 +115,5 @@ async def guard(state: SalesState, runtime: Runtime[Context]) -> dict[str, Any]:
         {"kind": "text", "text": chunk, "content_uri": None}
         for chunk in split_for_whatsapp(text, runtime.context.max_part_chars)
     ]
-    update["reply_parts"] = parts
+    update["reply_parts"] = parts + state.get("documents", [])  # a quotation PDF follows its message
     return update

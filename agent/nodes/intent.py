@@ -12,18 +12,60 @@ from agent.history import conversation
 from agent.intents import OUT_OF_CATALOG
 from agent.model import Intent
 from agent.offline import latest_customer_text
+from agent.quote_details import confirms, declines, read_details, wants_discount
 from agent.request import merge_request, resolve_pick
-from agent.state import SalesState
+from agent.slots import read_slots
+from agent.state import Request, SalesState
 
 NEEDS_RETRIEVAL: frozenset[Intent] = frozenset(
     {"product_search", "product_question", "price_stock", "quotation", "faq", "out_of_scope"}
 )
 
 
-async def intent(state: SalesState, runtime: Runtime[Context]) -> Command[Literal["retrieve", "respond"]]:
+def media_facts(state: SalesState, has_product_cues: bool) -> dict[str, Any] | None:
+    """What to say about this turn's files when they are all the customer sent (or a photo we cannot read)."""
+    media = state.get("media", {})
+    typed = any(item["text"] for item in state.get("inbound", []) if item["kind"] != "audio")
+    if media.get("ask_to_type") and not typed:
+        return {"kind": "ask_to_type"}
+    photos = media.get("photos", [])
+    if photos and not any(photos) and not has_product_cues:
+        return {"kind": "photo_question"}  # no vision model: one question instead of a guess
+    return None
+
+
+def about_quotation(state: SalesState, kind: Intent, text: str, request: Request) -> bool:
+    """Whether this turn moves a quotation: asked for, answered (details, yes, no) or bargained over."""
+    if kind == "quotation":
+        return True
+    if kind in ("complaint", "human_request", "order_status"):
+        return False
+    status = state.get("quote", {}).get("status")
+    if status in ("collecting", "awaiting_confirmation"):
+        asked = state.get("quote", {}).get("asked", [])
+        details = read_details(text, state.get("customer", {}), asked)
+        if confirms(text) or declines(text) or "email" in details or (details and kind not in NEEDS_RETRIEVAL):
+            return True
+    if status in ("created", "confirmed") and confirms(text):
+        return True  # a second "yes": answered by the quotation, never a second order
+    return wants_discount(text) and bool(request.get("skus") or status)
+
+
+async def intent(
+    state: SalesState, runtime: Runtime[Context]
+) -> Command[Literal["retrieve", "quote", "order_status", "escalate"]]:
     model = runtime.context.sales_model()
     understanding = await model.understand(conversation(state), state["language"])
     slots = understanding.slots
+    about_media = media_facts(state, bool(slots.categories or slots.skus))
+    if about_media is not None:
+        return Command(goto="escalate", update={"intent": understanding.intent, "facts": about_media})
+    described = [photo for photo in state.get("media", {}).get("photos", []) if photo]
+    if described and not (slots.categories or slots.skus):
+        # a photo the vision model described: search for what it shows
+        seen = read_slots(" ".join(described[0].values()))
+        slots = slots.model_copy(update={k: getattr(seen, k) for k in ("categories", "colors", "materials")})
+        understanding = understanding.model_copy(update={"intent": "product_search", "slots": slots})
     previous = state.get("request", {})
     if OUT_OF_CATALOG.search(latest_customer_text(conversation(state))) and not (slots.categories or slots.skus):
         previous = {}  # "do you sell laptops?": a new topic, answered honestly
@@ -42,4 +84,10 @@ async def intent(state: SalesState, runtime: Runtime[Context]) -> Command[Litera
         elif slots.quantity and request.get("categories"):
             kind = "product_search"
     update: dict[str, Any] = {"intent": kind, "request": request, "faq_topic": understanding.faq_topic}
-    return Command(goto="retrieve" if kind in NEEDS_RETRIEVAL else "respond", update=update)
+    if about_quotation(state, kind, latest_customer_text(conversation(state)), request):
+        return Command(goto="quote", update=update | {"intent": "quotation"})
+    if kind == "order_status":
+        return Command(goto="order_status", update=update)
+    if kind == "greeting" and state.get("customer", {}).get("returning"):
+        update["facts"] = {"kind": "greeting_returning"}
+    return Command(goto="retrieve" if kind in NEEDS_RETRIEVAL else "escalate", update=update)

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from tests.support.inbox import DEMO_PASSWORD, FATIMA, escalate_chat, wait_answered
+from tests.support.inbox import DEMO_PASSWORD, FATIMA, graph_escalation, wait_answered
 from tests.support.wazzup import NoorClient
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -45,19 +45,13 @@ async def test_a_manager_handles_an_escalated_arabic_thread(
 ) -> None:
     chat = "971500008001"
     await noor.say(chat, "مرحبا، أبي ٢٠ كرسي شبكي للمكتب", name="أحمد المنصوري")
-    await noor.wait_for_replies(chat)
+    await noor.wait_for_replies(chat, timeout=60)
     complaint = "الكراسي وصلت مكسورة، أبي أكلم موظف لو سمحت"
     await noor.say(chat, complaint)
+    opened = await graph_escalation(service_database_url, chat)  # the sales graph escalates it itself
+    assert opened["reason"] == "complaint"
     await wait_answered(service_database_url, chat)
-    opened = await escalate_chat(
-        service_database_url,
-        chat,
-        complaint,
-        language="ar",
-        categories=("Mesh Chairs",),
-        summary="Ahmed received broken mesh chairs (order of 20) and asks for a person.",
-    )
-    assert opened.manager_id == "mgr_04"
+    thread = opened["conversation_id"]
 
     page = await browser.new_page(viewport={"width": 1280, "height": 900}, locale="en-GB")
     await page.goto(f"{service_url}/inbox")
@@ -67,19 +61,19 @@ async def test_a_manager_handles_an_escalated_arabic_thread(
     async with page.expect_navigation():
         await page.click("button[type=submit]")
     assert await page.locator(".error").inner_text() == "Wrong e-mail or password."
-    await page.fill("input[name=login]", FATIMA)
+    await page.fill("input[name=login]", opened["email"])
     await page.fill("input[name=password]", DEMO_PASSWORD)
     async with page.expect_navigation():
         await page.click("button[type=submit]")
     assert page.url == f"{service_url}/inbox"
 
-    row = page.locator(f"#threads tr[data-id='{opened.conversation_id}']")
+    row = page.locator(f"#threads tr[data-id='{thread}']")
     await row.wait_for()
     assert "Complaint, refund or damaged goods" in await row.inner_text()
     assert int(await row.locator(".unread").inner_text()) >= 2
     async with page.expect_navigation():
         await row.locator("a").click()
-    assert page.url == f"{service_url}/inbox/threads/{opened.conversation_id}"
+    assert page.url == f"{service_url}/inbox/threads/{thread}"
 
     # Arabic is laid out right to left; English stays left to right
     first = page.locator("#transcript .msg.author-customer .text").first
@@ -91,14 +85,14 @@ async def test_a_manager_handles_an_escalated_arabic_thread(
     # a new customer message shows up without reloading
     await noor.say(chat, "متى ممكن تستبدلونها؟")
     await page.locator("#transcript .text", has_text="متى ممكن تستبدلونها؟").wait_for(timeout=8000)
-    await page.fill("#reply-text", "نعتذر جدًا يا أحمد! سنستبدل الكراسي هذا الأسبوع. — Fatima")
+    await page.fill("#reply-text", "نعتذر جدًا يا أحمد! سنستبدل الكراسي هذا الأسبوع. — Noor team")
     await page.screenshot(path=str(SCREENSHOT), full_page=True)
 
     before = len(await noor.sent(chat))
     async with page.expect_navigation():
         await page.click("#reply-form button[type=submit]")
     sent = await noor.wait_for_replies(chat, before + 1)
-    assert sent[-1]["text"] == "نعتذر جدًا يا أحمد! سنستبدل الكراسي هذا الأسبوع. — Fatima"
+    assert sent[-1]["text"] == "نعتذر جدًا يا أحمد! سنستبدل الكراسي هذا الأسبوع. — Noor team"
     mine = page.locator("#transcript .msg.author-manager .text").last
     assert await mine.evaluate("e => getComputedStyle(e).direction") == "rtl"
 

@@ -93,3 +93,23 @@ async def escalate_chat(
             categories=categories,
             now=MONDAY_MORNING,
         )
+
+
+async def graph_escalation(database_url: str, chat_id: str, timeout: float = 60.0) -> dict[str, Any]:
+    """The escalation the sales graph opened for the chat (waits for it): id, conversation, reason, manager."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        async with await connect(database_url) as conn:
+            row = await (
+                await conn.execute(
+                    "SELECT e.id, e.conversation_id, e.reason, e.manager_id, e.episode, m.email, m.telegram_chat_id"
+                    " FROM escalations e JOIN conversations c ON c.id = e.conversation_id"
+                    " LEFT JOIN managers m ON m.id = e.manager_id"
+                    " WHERE c.chat_id = %s AND e.resolved_at IS NULL",
+                    (chat_id,),
+                )
+            ).fetchone()
+        if row is not None:
+            return dict(row)
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"no open escalation for chat {chat_id}")

@@ -71,7 +71,7 @@ class NoorClient:
         sent: list[dict[str, Any]] = response.json()
         return sent
 
-    async def wait_for_replies(self, chat_id: str, count: int = 1, timeout: float = 15.0) -> list[dict[str, Any]]:
+    async def wait_for_replies(self, chat_id: str, count: int = 1, timeout: float = 60.0) -> list[dict[str, Any]]:
         """What the bot sent to this chat, once there are `count` messages or the time is up."""
         deadline = time.monotonic() + timeout
         replies = await self.sent(chat_id)

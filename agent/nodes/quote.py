@@ -1,0 +1,183 @@
+"""quote: turn interest into a quotation. Code decides everything: lines and prices (catalog or the customer's
+price book), the discount the policy allows, VAT and totals, which details are still missing, when the
+customer has confirmed. Then the sales order is made in Zoho once, its PDF sent, and the CRM moved on.
+
+    no quotation → open one (CRM: interest) → ask for missing details → summary → explicit yes →
+    sales order (reference = quote id) → PDF as a document → CRM: quotation sent + note
+"""
+
+from __future__ import annotations
+
+import logging
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from langgraph.runtime import Runtime
+
+from agent.context import Context
+from agent.customers import CustomerRecord
+from agent.history import conversation
+from agent.nodes.escalate import thread_id
+from agent.offline import latest_customer_text
+from agent.pricing import DiscountDecision, ItemUnavailable, QuoteLine, price_lines, quote_totals
+from agent.quote_details import confirms, declines, read_details, requested_percent, wants_discount
+from agent.quotes import OPEN_STATUSES, StoredQuote, decision_from_json, missing_details
+from agent.state import Customer, PolicySignals, ReplyPart, SalesState
+
+if TYPE_CHECKING:
+    from agent.services import Commerce
+    from tools.catalog.search import CatalogSearch
+
+log = logging.getLogger(__name__)
+
+
+async def _lines(state: SalesState, catalog: CatalogSearch, commerce: Commerce, customer: Customer) -> list[QuoteLine]:
+    """The products the customer chose, priced for them. Empty when nothing is chosen yet."""
+    request = state.get("request", {})
+    quantity = max(int(request.get("quantity") or 1), 1)
+    products = [p for p in [await catalog.get(sku) for sku in request.get("skus", [])] if p is not None]
+    if not products:
+        return []
+    pricebook = None
+    if customer.get("pricebook_id"):
+        pricebook = await commerce.inventory.get_pricebook(customer["pricebook_id"])
+    return price_lines([(product, quantity) for product in products], pricebook)
+
+
+def _discount(
+    text: str, stored: StoredQuote, lines: list[QuoteLine], commerce: Commerce, customer: Customer
+) -> DiscountDecision | None:
+    """This turn's discount decision (a new request), else the one the quotation already carries."""
+    if not wants_discount(text):
+        return decision_from_json(stored.discount) if stored.discount else None
+    subtotal = quote_totals(lines).subtotal
+    pricebook_customer = bool(customer.get("pricebook_id"))
+    # "a small discount" without a figure: offer what the policy allows at this subtotal, nothing more
+    asked = requested_percent(text)
+    if asked is None:
+        asked = commerce.policy.allowed_percent(subtotal, pricebook_customer=pricebook_customer)
+    return commerce.policy.decide(subtotal, asked, pricebook_customer=pricebook_customer)
+
+
+def _discount_facts(decision: DiscountDecision | None, asked_now: bool) -> dict[str, Any]:
+    if decision is None or decision.kind == "none":
+        return {"discount_decision": "none"} if asked_now else {}
+    return {
+        "discount_decision": decision.kind,
+        "discount_reason": decision.reason,
+        "granted_percent": str(decision.granted_percent),
+    }
+
+
+async def _crm(commerce: Commerce, action: str, call: Any) -> None:
+    try:
+        await call
+    except Exception:  # the CRM follows the conversation; it must never cost the customer the answer
+        log.exception("CRM %s failed for %s", action, thread_id())
+
+
+async def _send(
+    commerce: Commerce, stored: StoredQuote, record: CustomerRecord
+) -> tuple[dict[str, Any], list[ReplyPart]]:
+    """The confirmed quotation: the sales order (once), its PDF, the CRM moved to "quotation sent"."""
+    placed = await commerce.quotes.place_order(stored.quote_id, record)
+    published = await commerce.quotes.publish_pdf(
+        stored.quote_id, commerce.seller, commerce.documents, customer=record, prefer_zoho=commerce.prefer_zoho_pdf
+    )
+    assert stored.totals is not None
+    thread = thread_id()
+    await _crm(commerce, "stage", commerce.crm.advance(thread, "quotation_sent", record, amount=stored.totals.taxable))
+    await _crm(
+        commerce,
+        "note",
+        commerce.crm.note_quotation(
+            thread, record, stored.quote_id, stored.totals, sales_order_number=placed.salesorder_number
+        ),
+    )
+    facts = {
+        "kind": "quote_sent",
+        "quote_id": stored.quote_id,
+        "sales_order_number": placed.salesorder_number,
+        "total": str(stored.totals.total),
+        "currency": stored.totals.currency,
+    }
+    return facts, [{"kind": "document", "text": None, "content_uri": published.url}]
+
+
+async def quote(state: SalesState, runtime: Runtime[Context]) -> dict[str, Any]:
+    commerce = runtime.context.commerce
+    catalog = runtime.context.catalog
+    if commerce is None or catalog is None:
+        return {"facts": {"kind": "quote_unavailable"}}
+    text = latest_customer_text(conversation(state))
+    current = state.get("quote", {})
+    customer: Customer = {**state.get("customer", {})}
+    customer.update(read_details(text, customer, current.get("asked", [])))  # type: ignore[typeddict-item]
+    record = CustomerRecord.from_state(customer)
+    if not record.phone:
+        record = CustomerRecord(phone=thread_id().rsplit(":", 1)[-1])
+        customer["phone"] = record.phone
+    update: dict[str, Any] = {"customer": customer}
+
+    if current.get("status") in ("created", "confirmed") and confirms(text):
+        return update | {"facts": {"kind": "quote_already_sent", **current}}  # a second "yes": nothing new
+    stored = await commerce.quotes.get(current["quote_id"]) if current.get("quote_id") else None
+    if stored is not None and stored.status in OPEN_STATUSES and declines(text) and not confirms(text):
+        declined = await commerce.quotes.decline(stored.quote_id)
+        return update | {"quote": declined.to_state(), "facts": {"kind": "quote_declined"}}
+
+    try:
+        lines = await _lines(state, catalog, commerce, customer)
+    except ItemUnavailable as exc:
+        return update | {"facts": {"kind": "quote_item_unavailable", "sku": str(exc)}}
+    if stored is None or (stored.status not in OPEN_STATUSES and lines and state.get("intent") == "quotation"):
+        if not lines:
+            return update | {"facts": {"kind": "quote_needs_items"}}
+        stored = await commerce.quotes.open(thread_id(), record.phone)
+        title = ", ".join(f"{line.quantity} x {line.name}" for line in lines)[:120]
+        await _crm(commerce, "interest", commerce.crm.advance(thread_id(), "interest", record, title=title))
+    if not lines and stored.totals is not None:
+        lines = list(stored.totals.lines)
+    if not lines:
+        return update | {"facts": {"kind": "quote_needs_items"}}
+
+    decision = _discount(text, stored, lines, commerce, customer)
+    granted = decision.granted_percent if decision is not None and decision.kind == "granted" else Decimal(0)
+    totals = quote_totals(lines, granted, vat_rate=commerce.vat_rate)
+    signals: PolicySignals = {"order_value_aed": float(totals.total)}
+    if decision is not None and decision.needs_approval:
+        signals |= {
+            "discount_decision": "beyond_policy",
+            "requested_discount_percent": float(decision.requested_percent),
+        }
+    wanted = record.merged(customer)
+    changed = (
+        stored.totals is None
+        or stored.totals.to_json() != totals.to_json()
+        or stored.customer is None
+        or stored.customer.to_json() != wanted.to_json()
+    )
+    if changed and stored.status in OPEN_STATUSES:
+        stored = await commerce.quotes.update(stored.quote_id, totals=totals, customer=wanted, discount=decision)
+    update |= {"signals": signals, "cart": [line.to_cart_line() for line in lines]}
+
+    if confirms(text) and not changed and stored.status in ("awaiting_confirmation", "confirmed", "created"):
+        # OrderNotPlaced (Zoho kept failing) fails the turn: it is retried, and the order looked up before any new one
+        facts, documents = await _send(commerce, stored, wanted)
+        placed = await commerce.quotes.get(stored.quote_id)
+        return update | {
+            "quote": (placed or stored).to_state(document_url=documents[0]["content_uri"]),
+            "facts": facts,
+            "documents": documents,
+        }
+
+    missing = missing_details(wanted)
+    summary = commerce.quotes.summary(stored, wanted).as_facts() | _discount_facts(decision, wants_discount(text))
+    if missing:
+        return update | {
+            "quote": stored.to_state(asked=list(missing)),
+            "facts": {"kind": "quote_details", **summary},
+        }
+    if stored.status == "collecting":
+        stored = await commerce.quotes.await_confirmation(stored.quote_id)
+    return update | {"quote": stored.to_state(asked=[]), "facts": {"kind": "quote_confirm", **summary}}
