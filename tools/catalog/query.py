@@ -8,8 +8,9 @@ Handles English, Arabic (MSA and Gulf), Russian and Arabizi: budgets ("under 800
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -132,6 +133,72 @@ def _variants(token: str) -> tuple[str, ...]:
     return tuple(out)
 
 
+@dataclass(frozen=True)
+class _Vocabulary:
+    """The vocabulary entries indexed by their first word, so that a token is matched by dictionary look-ups
+    instead of a scan over every entry (~900) at every position."""
+
+    exact: dict[str, tuple[int, ...]]
+    prefix: dict[str, tuple[int, ...]]
+    prefix_lengths: tuple[int, ...]
+    skeleton: dict[str, tuple[int, ...]]
+
+
+@cache
+def _vocabulary() -> _Vocabulary:
+    exact: dict[str, list[int]] = {}
+    prefix: dict[str, list[int]] = {}
+    skeleton: dict[str, list[int]] = {}
+    for n, entry in enumerate(_entries()):
+        first = entry.words[0]
+        if first.startswith("~"):
+            skeleton.setdefault(first[1:], []).append(n)
+        elif first.endswith("*"):
+            prefix.setdefault(first[:-1], []).append(n)
+        else:
+            exact.setdefault(first, []).append(n)
+
+    def frozen(d: dict[str, list[int]]) -> dict[str, tuple[int, ...]]:
+        return {k: tuple(v) for k, v in d.items()}
+
+    return _Vocabulary(frozen(exact), frozen(prefix), tuple(sorted({len(k) for k in prefix})), frozen(skeleton))
+
+
+@lru_cache(maxsize=8192)
+def _first_word_entries(token: str) -> tuple[int, ...]:
+    """Indices (in vocabulary order) of the entries whose first word matches `token`."""
+    vocab = _vocabulary()
+    found: set[int] = set()
+    for v in _variants(token):
+        found.update(vocab.exact.get(v, ()))
+        for length in vocab.prefix_lengths:
+            if length > len(v):
+                break
+            found.update(vocab.prefix.get(v[:length], ()))
+    if _LATIN_WORD.fullmatch(token):
+        found.update(vocab.skeleton.get(arabizi_skeleton(token), ()))
+    return tuple(sorted(found))
+
+
+def _longest_entries(tokens: Sequence[str], i: int) -> list[_Entry]:
+    """The longest vocabulary entries matching the tokens from position i (all of that length, in vocabulary
+    order), or []."""
+    entries = _entries()
+    best: list[_Entry] = []
+    best_len = 0
+    for n in _first_word_entries(tokens[i]):
+        entry = entries[n]
+        size = len(entry.words)
+        if size < best_len or i + size > len(tokens):
+            continue
+        if all(_word_matches(p, tokens[i + k]) for k, p in enumerate(entry.words[1:], start=1)):
+            if size > best_len:
+                best, best_len = [entry], size
+            else:
+                best.append(entry)
+    return best
+
+
 def _word_matches(pattern: str, token: str) -> bool:
     if pattern.startswith("~"):
         return bool(_LATIN_WORD.fullmatch(token)) and arabizi_skeleton(token) == pattern[1:]
@@ -161,13 +228,19 @@ def _edit1(a: str, b: str) -> bool:
     return a[i:] == b[i + 1 :]
 
 
+@cache
+def _english_words_sorted() -> tuple[str, ...]:
+    return tuple(sorted(_english_words()))
+
+
+@lru_cache(maxsize=8192)
 def _spell(token: str) -> str:
     """Correct one typo in an English vocabulary word ("ergonmic" → "ergonomic")."""
     if len(token) < 5 or not token.isalpha() or not token.isascii() or token in _english_words():
         return token
     if token in V.STOPWORDS:
         return token
-    for word in sorted(_english_words()):
+    for word in _english_words_sorted():
         if _edit1(token, word):
             return word
     return token
@@ -343,20 +416,10 @@ def parse_query(text: str) -> ParsedQuery:
     consumed = [False] * len(tokens)
     arabizi_hits = 0
     category_positions: list[int] = []
-    entries = _entries()
     i = 0
     while i < len(tokens):
-        best: list[_Entry] = []
-        best_len = 0
-        for entry in entries:
-            n = len(entry.words)
-            if n < best_len or i + n > len(tokens):
-                continue
-            if all(_word_matches(p, tokens[i + k]) for k, p in enumerate(entry.words)):
-                if n > best_len:
-                    best, best_len = [entry], n
-                else:
-                    best.append(entry)
+        best = _longest_entries(tokens, i)
+        best_len = len(best[0].words) if best else 0
         if not best:
             i += 1
             continue

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 import uuid
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
@@ -26,8 +27,10 @@ from tools.catalog.index import (
     IndexFilter,
     IndexPoint,
     QdrantEdgeIndex,
+    Ranked,
     RankRequest,
     VectorIndex,
+    point_str,
 )
 from tools.catalog.lexical import document_vector, query_vector
 from tools.catalog.normalize import canonical_sku, compact_sku, normalize_text
@@ -233,7 +236,7 @@ class CatalogSearch:
         hits = self.index.retrieve([point_id(sku)])
         if not hits:
             return None
-        product = Product.model_validate(hits[0].payload["product"])
+        product = _product(hits[0].payload)
         return product if product.active or include_inactive else None
 
     async def count(self) -> int:
@@ -269,10 +272,14 @@ class CatalogSearch:
         vectors: dict[str, np.ndarray[Any, np.dtype[np.float32]]],
         limit: int = 10,
         filters: SearchFilters | None = None,
+        stages: dict[str, float] | None = None,
     ) -> list[SearchHit]:
-        """The search after query embedding (synchronous; what the latency benchmark times)."""
+        """The search after query embedding (synchronous; the latency benchmark times it with `parse_query`).
+        `stages`, when given, gets each stage's wall time added (seconds), for profiling."""
+        clock = _Clock(stages)
         flt = parsed.filters.merged(filters)
         sku_hits = self._sku_lookup(parsed, flt)
+        clock.lap("sku")
         if sku_hits:
             return sku_hits[:limit]
         relaxations: list[tuple[str, SearchFilters]] = [("", flt)]
@@ -286,7 +293,7 @@ class CatalogSearch:
             flt = flt.model_copy(update={"categories": []})
             relaxations.append(("category", flt))
         for relaxed, current in relaxations:
-            hits = self._retrieve(parsed, vectors, current, limit)
+            hits = self._retrieve(parsed, vectors, current, limit, clock)
             if hits:
                 if relaxed:
                     hits = [h.model_copy(update={"reasons": [*h.reasons, f"no exact {relaxed} match"]}) for h in hits]
@@ -305,7 +312,7 @@ class CatalogSearch:
         chosen = exact or found
         hits = [
             SearchHit(
-                product=Product.model_validate(h.payload["product"]),
+                product=_product(h.payload),
                 score=1.0 if h in exact else 0.9,
                 reasons=["sku" if h in exact else "sku family"],
             )
@@ -321,6 +328,7 @@ class CatalogSearch:
         vectors: dict[str, np.ndarray[Any, np.dtype[np.float32]]],
         flt: SearchFilters,
         limit: int,
+        clock: _Clock,
     ) -> list[SearchHit]:
         index_filter = _index_filter(flt)
         k = max(self.candidates, limit * 3)
@@ -332,43 +340,92 @@ class CatalogSearch:
         if self.fusion.weights.get("lex", 0.0) > 0:
             lex = query_vector(parsed.lexical_terms, _expansions(flt))
             requests.append(RankRequest(using=SPARSE_NAME, flt=index_filter, limit=k, sparse=lex))
-        # one batched round trip for the dense and lexical candidates (ids and stock only)
+        clock.lap("prepare")
+        # one batched round trip for the dense and lexical candidates (point ids only)
         lists = self.index.rank(requests)
-        scores: dict[str, float] = {}
-        stock: dict[str, int] = {}
-        skus: dict[str, str] = {}
-        sources: dict[str, list[str]] = {}
-        for request, hits in zip(requests, lists, strict=True):
+        clock.lap("rank")
+        raw: dict[Ranked, float] = {}
+        named: list[tuple[str, list[Ranked]]] = []
+        for request, ids in zip(requests, lists, strict=True):
             name = "lex" if request.sparse is not None else request.using
-            weight = self.fusion.weights.get(name, 0.0)
-            for rank, (pid, in_stock, sku) in enumerate(hits):
-                scores[pid] = scores.get(pid, 0.0) + weight / (self.fusion.k + rank + 1)
-                stock[pid] = in_stock
-                skus[pid] = sku
-                sources.setdefault(pid, []).append(name)
-        for pid, units in stock.items():
-            if units <= 0:
-                scores[pid] *= self.fusion.out_of_stock_factor
-        ranked = sorted(scores, key=lambda pid: (-scores[pid], skus[pid]))[:limit]
+            named.append((name, ids))
+            weight, k0 = self.fusion.weights.get(name, 0.0), self.fusion.k + 1
+            for rank, pid in enumerate(ids):
+                raw[pid] = raw.get(pid, 0.0) + weight / (k0 + rank)
+        order = sorted(raw, key=raw.__getitem__, reverse=True)
+        clock.lap("fusion")
+        ranked = self._top(order, raw, limit)
+        clock.lap("payloads")
         filter_reasons = _filter_reasons(flt)
-        top = scores[ranked[0]] if ranked else 1.0
-        full = {h.id: h.payload for h in self.index.retrieve(ranked)}
+        top = ranked[0][0] if ranked else 1.0
         out = []
-        for pid in ranked:
-            if pid not in full:  # removed concurrently
-                continue
-            product = Product.model_validate(full[pid]["product"])
+        for score, _, pid, payload in ranked:
+            product = _product(payload)
             reasons = list(filter_reasons)
-            if "lex" in sources[pid]:
+            sources = [name for name, ids in named if pid in ids]
+            if "lex" in sources:
                 matched = _matched_terms(parsed.lexical_terms, product)
                 if matched:
                     reasons.append("words: " + ", ".join(matched))
-            if any(s != "lex" for s in sources[pid]):
+            if any(s != "lex" for s in sources):
                 reasons.append("meaning")
             if not product.in_stock:
                 reasons.append("out of stock")
-            out.append(SearchHit(product=product, score=round(scores[pid] / top, 4), reasons=reasons))
+            out.append(SearchHit(product=product, score=round(score / top, 4), reasons=reasons))
+        clock.lap("hits")
         return out
+
+    def _top(
+        self, order: list[Ranked], raw: dict[Ranked, float], limit: int
+    ) -> list[tuple[float, str, Ranked, dict[str, Any]]]:
+        """The best `limit` candidates as (score, sku, point id, payload): fused score, times the out-of-stock
+        factor when out of stock, ties broken by SKU.
+
+        Payloads are read in fused-score order, a few at a time, only until no unread candidate can still make
+        the top `limit` (the factor only lowers a score, so an unread candidate whose unpenalised score is below
+        the current `limit`-th score cannot), instead of reading stock and SKU for every candidate."""
+        chosen: list[tuple[float, str, Ranked, dict[str, Any]]] = []
+        read = 0
+        step = limit + 2
+        while read < len(order):
+            keys = {point_str(key): key for key in order[read : read + step]}
+            read += len(keys)
+            for hit in self.index.retrieve(list(keys)):  # a point removed meanwhile is simply missing
+                key = keys[hit.id]
+                score = raw[key]
+                if _stock(hit.payload) <= 0:
+                    score *= self.fusion.out_of_stock_factor
+                chosen.append((score, str(hit.payload.get("sku", "")), key, hit.payload))
+            chosen.sort(key=lambda c: (-c[0], c[1]))
+            if len(chosen) >= limit and read < len(order) and chosen[limit - 1][0] > raw[order[read]]:
+                break
+            step = limit
+        return chosen[:limit]
+
+
+class _Clock:
+    """Per-stage wall time of one search, added into `stages` (seconds) when given; a no-op otherwise."""
+
+    __slots__ = ("last", "stages")
+
+    def __init__(self, stages: dict[str, float] | None) -> None:
+        self.stages = stages
+        self.last = time.perf_counter() if stages is not None else 0.0
+
+    def lap(self, name: str) -> None:
+        if self.stages is not None:
+            now = time.perf_counter()
+            self.stages[name] = self.stages.get(name, 0.0) + now - self.last
+            self.last = now
+
+
+def _stock(payload: dict[str, Any]) -> int:
+    value = payload.get("stock", 0)
+    return int(value) if isinstance(value, int | float) else 0
+
+
+def _product(payload: dict[str, Any]) -> Product:
+    return Product.model_validate(payload["product"])
 
 
 def _filter_reasons(f: SearchFilters) -> list[str]:

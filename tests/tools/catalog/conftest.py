@@ -1,15 +1,19 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 
 from sandbox.seed import demo_edge_cases, demo_items
 from tools.catalog.embedding import E5Embedder, EmbeddingCache
+from tools.catalog.index import SPARSE_NAME, RankRequest, point_str
+from tools.catalog.lexical import query_vector
 from tools.catalog.normalize import canonical_sku
 from tools.catalog.product import Product, product_from_zoho_item
+from tools.catalog.query import parse_query
+from tools.catalog.search import CatalogSearch, _expansions, _index_filter
 
 
 def _synthetic(base: dict[str, Any], sku: str, name: str, stock: int, color: str = "Black") -> dict[str, Any]:
@@ -92,3 +96,32 @@ def shared_cache() -> Iterator[EmbeddingCache]:
     cache = EmbeddingCache(None)
     yield cache
     cache.close()
+
+
+@pytest.fixture(scope="session")
+def full_read_ranking() -> Callable[[CatalogSearch, str, int], list[str]]:
+    """The ranking fusion must give, worked out the slow way: every candidate's payload read, the out-of-stock
+    factor applied to all, sorted by (score, SKU). CatalogSearch reads payloads only until the top is settled."""
+
+    def ranking(search: CatalogSearch, query: str, limit: int) -> list[str]:
+        parsed = parse_query(query)
+        flt = _index_filter(parsed.filters)
+        k = max(search.candidates, limit * 3)
+        requests = [RankRequest(using=n, flt=flt, limit=k, dense=v) for n, v in search.embed_query(parsed).items()]
+        lex = query_vector(parsed.lexical_terms, _expansions(parsed.filters))
+        requests.append(RankRequest(using=SPARSE_NAME, flt=flt, limit=k, sparse=lex))
+        scores: dict[str, float] = {}
+        for request, keys in zip(requests, search.index.rank(requests), strict=True):
+            weight = search.fusion.weights["lex" if request.sparse is not None else request.using]
+            for rank, key in enumerate(keys):
+                pid = point_str(key)
+                scores[pid] = scores.get(pid, 0.0) + weight / (search.fusion.k + rank + 1)
+        payloads = {h.id: h.payload for h in search.index.retrieve(list(scores))}
+        assert len(payloads) == len(scores)
+        for pid, payload in payloads.items():
+            if payload["stock"] <= 0:
+                scores[pid] *= search.fusion.out_of_stock_factor
+        ordered = sorted(payloads, key=lambda pid: (-scores[pid], payloads[pid]["sku"]))
+        return [payloads[pid]["sku"] for pid in ordered[:limit]]
+
+    return ranking

@@ -2,9 +2,10 @@ from __future__ import annotations
 
 import pytest
 
+from bench.search_quality import load_queries
 from tools.catalog import vocabulary as V
 from tools.catalog.normalize import arabizi_skeleton, canonical_sku, compact_sku, normalize_text
-from tools.catalog.query import parse_query
+from tools.catalog.query import _TOKEN_RE, _entries, _longest_entries, _spell, _word_matches, parse_query
 
 CHAIRS = sorted(V.CHAIRS)
 
@@ -72,3 +73,35 @@ def test_sizes_are_not_prices() -> None:
     f = parse_query("desk at least 180 cm").filters
     assert f.min_width_cm == 180
     assert f.max_price is None
+
+
+def _scan(tokens: list[str], i: int) -> list[str]:
+    """The longest vocabulary entries at position i, found the slow way: every entry tried."""
+    best: list[str] = []
+    best_len = 0
+    for entry in _entries():
+        n = len(entry.words)
+        if n < best_len or i + n > len(tokens):
+            continue
+        if all(_word_matches(p, tokens[i + k]) for k, p in enumerate(entry.words)):
+            best, best_len = ([entry.phrase], n) if n > best_len else ([*best, entry.phrase], n)
+    return best
+
+
+def test_vocabulary_lookup_finds_what_a_scan_of_every_entry_finds() -> None:
+    """The vocabulary is matched through an index on each entry's first word (exact, prefix, Arabizi skeleton),
+    with the same longest-match result as trying all ~900 entries at every token."""
+    texts = [q["query"] for q in load_queries()[::2]]
+    alternatives = [a for spec, _ in [*V.CATEGORY_TERMS, *V.COLOR_TERMS, *V.MATERIAL_TERMS] for a in spec.split("|")]
+    for n, alternative in enumerate(alternatives[::3]):
+        words = alternative.replace("~", "").split()
+        ending = ("", "ات", "ing")[n % 3]  # the bare stem, an Arabic plural, an English form
+        texts.append(("ال" if n % 2 else "") + " ".join(w.replace("*", ending) for w in words))
+    texts += ["wal korsi", "بالكراسي والمكاتب", "ergonmic chiar", "kanaba jeld", "стулья и столы"]
+    positions = 0
+    for text in texts:
+        tokens = [_spell(t) for t in _TOKEN_RE.findall(normalize_text(text))]
+        for i in range(len(tokens)):
+            assert [e.phrase for e in _longest_entries(tokens, i)] == _scan(tokens, i), (text, i)
+            positions += 1
+    assert positions > 600, positions

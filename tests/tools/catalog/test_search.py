@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import pytest
@@ -11,7 +11,7 @@ from tools.catalog import vocabulary as V
 from tools.catalog.embedding import E5Embedder, EmbeddingCache
 from tools.catalog.index import QdrantEdgeIndex
 from tools.catalog.product import Product
-from tools.catalog.query import SearchFilters
+from tools.catalog.query import SearchFilters, parse_query
 from tools.catalog.search import CatalogSearch
 
 
@@ -139,3 +139,22 @@ async def test_reindex_only_embeds_changes_and_survives_restart(
     report = await fresh.index_products([repriced, *renamed, *few[3:]])
     assert (report.upserted, report.embedded) == (12, 0)
     fresh.close()
+
+
+FUSION_QUERIES = ["Zorro mesh chair black", "mesh chair", "office desk 160", "كرسي مكتب", "кресло", "black chair"]
+
+
+@pytest.mark.parametrize("limit", [1, 3, 10])
+async def test_fusion_reading_few_payloads_ranks_as_reading_all(
+    catalog: CatalogSearch, full_read_ranking: Callable[[CatalogSearch, str, int], list[str]], limit: int
+) -> None:
+    """Out-of-stock candidates (the factor 0.6) and exact score ties (broken by SKU) come out as when every
+    candidate's payload is read: the two identical Zorro chairs tie before the factor, the one without stock drops."""
+    for query in FUSION_QUERIES:
+        stages: dict[str, float] = {}
+        parsed = parse_query(query)
+        hits = catalog.search_with_vectors(parsed, catalog.embed_query(parsed), limit, stages=stages)
+        assert [h.product.canonical_sku for h in hits] == full_read_ranking(catalog, query, limit), query
+        assert {"rank", "fusion", "payloads"} <= set(stages)
+    zorro = [h.product.canonical_sku for h in await catalog.search("Zorro mesh chair black", limit=10)]
+    assert zorro.index("MC-ZORR-HB-BLK-B") < zorro.index("MC-ZORR-HB-BLK-A")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 import pytest
 from qdrant_client import QdrantClient
@@ -44,3 +44,12 @@ async def test_sku_inactive_and_counts(server_catalog: CatalogSearch, subset_pro
     assert (report.unchanged, report.embedded) == (len(subset_products), 0)
     await server_catalog.remove(["CH-616"])
     assert await server_catalog.get("ch616") is None
+
+
+@pytest.mark.parametrize("limit", [1, 3, 10])
+async def test_fusion_ranks_as_reading_every_payload(
+    server_catalog: CatalogSearch, full_read_ranking: Callable[[CatalogSearch, str, int], list[str]], limit: int
+) -> None:
+    for query in ("Zorro mesh chair black", "mesh chair", "كرسي مكتب", "кресло"):
+        hits = await server_catalog.search(query, limit=limit)
+        assert [h.product.canonical_sku for h in hits] == full_read_ranking(server_catalog, query, limit), query
