@@ -2,8 +2,9 @@
 
 Every request carries `organization_id` and `Authorization: Zoho-oauthtoken …`; 401 code 57 refreshes the
 token once and retries; 429 codes 44/1070 back off honouring Retry-After (code 45, the daily quota, raises
-`ZohoRateLimited` unless Retry-After is short); a shared `ZohoRateLimiter` keeps the process under 100
-requests/minute and the concurrency cap; GETs are retried on transport errors and 5xx, POSTs never blindly.
+`ZohoRateLimited` unless Retry-After says it lifts within `max_wait_seconds`); a shared `ZohoRateLimiter`
+keeps the process under 100 requests/minute and the concurrency cap; GETs are retried on transport errors
+and 5xx, POSTs never blindly.
 Sales orders are created at most once per `reference_number` (`create_sales_order_once`).
 """
 
@@ -71,7 +72,7 @@ class ZohoInventoryClient(ZohoHttp):
         return response.status_code == 401
 
     def _quota_exhausted(self, response: httpx.Response) -> bool:
-        # 45: the org's daily quota; backing off for seconds will not lift it.
+        # 45: the org's daily quota; backing off for seconds will not lift it, a short Retry-After (the day ends) will.
         return self._rate_code(response) == 45
 
     # ---- plumbing ------------------------------------------------------------------------------------

@@ -147,7 +147,8 @@ class ZohoHttp:
         return body.get("code") if isinstance(body, dict) else None
 
     def _quota_exhausted(self, response: httpx.Response) -> bool:
-        """A limit that a short back-off will not lift (e.g. Inventory's daily quota, code 45)."""
+        """A limit that an exponential back-off will not lift (e.g. Inventory's daily quota, code 45): waited for
+        only when Zoho's Retry-After says it lifts within `max_wait_seconds`, raised otherwise."""
         return False
 
     # ---- the loop ------------------------------------------------------------------------------------
@@ -211,7 +212,8 @@ class ZohoHttp:
                 code = self._rate_code(response)
                 retry_after = parse_retry_after(response.headers.get("Retry-After"), self.clock())
                 wait = retry_after if retry_after is not None else self._backoff(attempt)
-                if self._quota_exhausted(response) or attempt >= self.max_retries or wait > self.max_wait_seconds:
+                exhausted = self._quota_exhausted(response) and retry_after is None
+                if exhausted or attempt >= self.max_retries or wait > self.max_wait_seconds:
                     raise ZohoRateLimited(
                         f"{self.product} rate limit (code {code}) on {method} {path}; retry after {wait:.0f}s",
                         retry_after=retry_after,

@@ -126,6 +126,19 @@ async def test_daily_quota_code_45_is_raised_not_waited_for(zoho: Zoho) -> None:
     assert caught.value.code == 45
 
 
+async def test_daily_quota_code_45_is_waited_for_only_when_retry_after_is_short(zoho: Zoho) -> None:
+    client = zoho.inventory()
+    start = zoho.fake.clock.now()
+    zoho.fake.fail_next(1, 429, product="inventory", code=45, retry_after="30")  # the day ends in 30 s
+    assert (await client.list_items(per_page=1)).items
+    assert [r.status for r in zoho.fake.requests if r.product == "inventory"] == [429, 200]
+    assert zoho.fake.clock.now() - start >= 30
+    zoho.fake.fail_next(1, 429, product="inventory", code=45)  # no Retry-After: nothing says when it lifts
+    with pytest.raises(ZohoRateLimited) as caught:
+        await client.list_items(per_page=1)
+    assert caught.value.code == 45
+
+
 async def test_client_limiter_stays_under_the_org_limit(zoho: Zoho) -> None:
     zoho.fake.config.per_minute_limit = 5
     limiter = ZohoRateLimiter(max_requests=5, per_seconds=60, clock=zoho.fake.clock.now, sleep=zoho.fake.clock.sleep)
