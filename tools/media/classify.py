@@ -262,10 +262,15 @@ class ImageFacts(BaseModel):
     """Share of pixels without colour (saturation below ~0.12)."""
     colours: int
     """Distinct colours after reducing each channel to 4 bits, on a thumbnail."""
+    solid_ink_ratio: float = 0.0
+    """Share of the non-white pixels whose four neighbours are non-white too: ~0 for thin lines on paper,
+    high for filled shapes (a dark chair photographed on a white studio background)."""
 
     @property
     def drawing_like(self) -> bool:
-        return self.white_ratio >= 0.55 and self.grey_ratio >= 0.9 and self.colours <= 160
+        return (
+            self.white_ratio >= 0.55 and self.grey_ratio >= 0.9 and self.colours <= 160 and self.solid_ink_ratio < 0.4
+        )
 
 
 def image_facts(data: bytes) -> ImageFacts | None:
@@ -289,9 +294,11 @@ def image_facts(data: bytes) -> ImageFacts | None:
         return None
     white = grey = 0
     reduced: set[tuple[int, int, int]] = set()
+    ink: list[bool] = []
     for index in range(0, len(raw) - 2, 3):
         r, g, b = raw[index], raw[index + 1], raw[index + 2]
         high, low = max(r, g, b), min(r, g, b)
+        ink.append(low < 225)
         if low >= 225:
             white += 1
         if high == 0 or (high - low) / high < 0.12 or high - low < 16:
@@ -299,8 +306,33 @@ def image_facts(data: bytes) -> ImageFacts | None:
         reduced.add((r >> 4, g >> 4, b >> 4))
     count = len(raw) // 3
     return ImageFacts(
-        width=width, height=height, white_ratio=white / count, grey_ratio=grey / count, colours=len(reduced)
+        width=width,
+        height=height,
+        white_ratio=white / count,
+        grey_ratio=grey / count,
+        colours=len(reduced),
+        solid_ink_ratio=_solid_ink_ratio(ink, thumb.width, thumb.height),
     )
+
+
+def _solid_ink_ratio(ink: list[bool], width: int, height: int) -> float:
+    inked = solid = 0
+    for y in range(height):
+        row = y * width
+        for x in range(width):
+            if not ink[row + x]:
+                continue
+            inked += 1
+            if (
+                0 < x < width - 1
+                and 0 < y < height - 1
+                and ink[row + x - 1]
+                and ink[row + x + 1]
+                and ink[row + x - width]
+                and ink[row + x + width]
+            ):
+                solid += 1
+    return solid / inked if inked else 0.0
 
 
 # ----- the decision -----------------------------------------------------------------------------------

@@ -88,6 +88,21 @@ def photo(fmt: str = "JPEG", seed: int = 7) -> bytes:
     return buffer.getvalue()
 
 
+def studio_photo(fmt: str = "JPEG") -> bytes:
+    """A product shot: a black office chair, filled shapes in greys on a white studio background."""
+    image = Image.new("RGB", (320, 320), "white")
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((110, 40, 210, 160), fill=(36, 36, 36))  # mesh back
+    draw.rectangle((100, 165, 220, 190), fill=(24, 24, 24))  # seat
+    draw.rectangle((155, 190, 165, 250), fill=(90, 90, 90))  # gas lift
+    for x in (100, 130, 160, 190, 220):
+        draw.line((160, 250, x, 283), fill=(60, 60, 60), width=4)
+        draw.ellipse((x - 6, 277, x + 6, 289), fill=(10, 10, 10))
+    buffer = io.BytesIO()
+    image.save(buffer, fmt)
+    return buffer.getvalue()
+
+
 def drawing_png() -> bytes:
     """A floor plan drawn as thin black lines on white paper."""
     image = Image.new("RGB", (800, 600), "white")

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from tests.tools.media import samples
 from tools.media import classify_media, sniff
 from tools.media.classify import image_facts, normalise_name, office_text, pdf_facts
 
+MEDIA = Path(__file__).parents[3] / "evals" / "media"
 OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 40
 
 
@@ -112,3 +115,11 @@ def test_photos_and_ordinary_documents() -> None:
     facts = image_facts(samples.photo())
     assert facts is not None
     assert not facts.drawing_like
+
+
+def test_a_dark_chair_on_a_white_background_is_a_photo_not_a_drawing() -> None:
+    # Grey on white like a drawing, but filled shapes instead of thin lines: a catalogue-style product shot.
+    assert _classify(samples.studio_photo(), "IMG-20260914-WA0002.jpg") == ("photo", False, None)
+    assert _classify((MEDIA / "chair_black_mesh.jpg").read_bytes(), "chair.jpg") == ("photo", False, None)
+    assert _classify(samples.drawing_png(), "IMG-20260914-WA0003.png")[0] == "drawing"
+    assert _classify((MEDIA / "floor_plan.png").read_bytes(), "IMG-20260914-WA0004.png")[0] == "drawing"
