@@ -161,6 +161,8 @@ class SalesState(TypedDict, total=False):
     signals: PolicySignals
     failed_turns: int
     """Consecutive turns in which the bot could not help (repeated failure escalates)."""
+    provider_failures: int
+    """Consecutive turns the language model provider failed and the offline model answered instead."""
     awaiting_file: bool
     """The customer announced a floor plan or drawing: when the file comes, a person takes it."""
     documents: list[ReplyPart]

@@ -43,6 +43,7 @@ def signals_for(state: SalesState, context: Context, failed_turns: int) -> Escal
         images_need_human=False,
         failed_turns=failed_turns,
         failed_turns_threshold=context.failed_turns_threshold,
+        provider_failures=state.get("provider_failures", 0),
     )
 
 

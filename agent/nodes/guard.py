@@ -116,4 +116,7 @@ async def guard(state: SalesState, runtime: Runtime[Context]) -> dict[str, Any]:
         for chunk in split_for_whatsapp(text, runtime.context.max_part_chars)
     ]
     update["reply_parts"] = parts + state.get("documents", [])  # a quotation PDF follows its message
+    # the provider failed and the offline model stood in: counted, so a persisting outage reaches a person
+    stood_in = runtime.context.sales_model().name != OfflineModel.name and meta["model"] == OfflineModel.name
+    update["provider_failures"] = state.get("provider_failures", 0) + 1 if stood_in else 0
     return update

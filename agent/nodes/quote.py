@@ -31,12 +31,19 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
+class CatalogNotReady(RuntimeError):
+    pass
+
+
 async def _lines(state: SalesState, catalog: CatalogSearch, commerce: Commerce, customer: Customer) -> list[QuoteLine]:
     """The products the customer chose, priced for them. Empty when nothing is chosen yet."""
     request = state.get("request", {})
     quantity = max(int(request.get("quantity") or 1), 1)
     products = [p for p in [await catalog.get(sku) for sku in request.get("skus", [])] if p is not None]
     if not products:
+        if request.get("skus") and not await catalog.count():
+            # a worker that just started has not loaded the catalog yet: the turn is retried in a moment
+            raise CatalogNotReady("the catalog index is empty")
         return []
     pricebook = None
     if customer.get("pricebook_id"):
@@ -124,6 +131,8 @@ async def quote(state: SalesState, runtime: Runtime[Context]) -> dict[str, Any]:
     stored = await commerce.quotes.get(current["quote_id"]) if current.get("quote_id") else None
     if stored is not None and stored.status in OPEN_STATUSES and declines(text) and not confirms(text):
         declined = await commerce.quotes.decline(stored.quote_id)
+        lost = commerce.crm.advance(thread_id(), "lost", record, reason=f"customer declined: {text.strip()[:200]}")
+        await _crm(commerce, "lost", lost)
         return update | {"quote": declined.to_state(), "facts": {"kind": "quote_declined"}}
 
     try:

@@ -242,6 +242,7 @@ def test_repeated_failure_and_persistent_outage_come_from_counters() -> None:
         "كم سعر الكرسي؟",
         "نحتاج 50 كرسي اسود",
         "Здравствуйте, нужно 40 кресел",
+        "Нужно 6 кресел, до 500 дирхам за штуку",
         "Есть ли стол для руководителя?",
         "sho 3ndkom korsi mudeer?",
         "salam, abi 10 karasi",

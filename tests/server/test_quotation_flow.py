@@ -13,17 +13,21 @@ import pytest
 from evals.fakes import Fakes
 from evals.scenario import CrmContactSeed
 from tests.support.conversation import PRODUCTS
-from tests.support.inbox import graph_escalation
+from tests.support.inbox import connect, graph_escalation
 from tests.support.wazzup import NoorClient
 
 
 @pytest.fixture
-async def fakes(service_url: str) -> AsyncIterator[Fakes]:
+async def fakes(service_url: str, service_database_url: str) -> AsyncIterator[Fakes]:
+    for _ in range(600):  # the worker's first full catalog sync from Zoho (it indexes as it goes)
+        async with await connect(service_database_url) as conn:
+            synced = await (
+                await conn.execute("SELECT 1 FROM catalog_sync_state WHERE last_full_sync_at IS NOT NULL")
+            ).fetchone()
+        if synced:
+            break
+        await asyncio.sleep(0.1)
     async with httpx.AsyncClient(timeout=30) as http:
-        for _ in range(300):  # the worker's first catalog sync from Zoho
-            if (await http.get(f"{service_url}/api/v1/products/MC-AIRO-MB-BLK")).status_code == 200:
-                break
-            await asyncio.sleep(0.1)
         yield Fakes(service_url, http)
 
 
@@ -140,3 +144,23 @@ async def test_a_small_discount_request_within_policy_stays_with_the_bot(
     assert (await noor.settle(chat, 0.5))[-1] == reply
     with pytest.raises(AssertionError):
         await graph_escalation(service_database_url, chat, timeout=0.5)
+
+
+async def test_a_zoho_5xx_after_the_order_was_written_still_makes_exactly_one_order(
+    noor: NoorClient, fakes: Fakes, service_url: str
+) -> None:
+    chat = "971500007006"
+    await noor.say(chat, "Quotation for 2 x MC-AIRO-LB-GRY please")
+    await noor.wait_for_replies(chat)
+    await noor.say(chat, "John Smith, individual, john@example.com, Dubai Marina")
+    await noor.wait_for_replies(chat, 2)
+    # Zoho writes the sales order, then answers 502: the outcome is unknown to Noor
+    fault = {"kind": "after_write", "product": "inventory", "method": "POST", "path": "/salesorders", "status": 502}
+    (await fakes.http.post(f"{service_url}/sandbox/zoho/_control/faults", json=fault)).raise_for_status()
+    await noor.say(chat, "yes")
+    sent = await noor.wait_for_replies(chat, 4)
+    assert "SO-" in sent[2]["text"], [s.get("text") for s in sent]
+    assert sent[3]["contentUri"]
+    (order,) = await fakes.sales_orders(chat)
+    assert order["reference_number"].startswith("WA-971500007006-Q")
+    assert len(await noor.settle(chat, 0.5)) == 4
