@@ -221,6 +221,8 @@ class Wording:
         return self._sku_info(facts, name_part) + "\n" + self.t("alternatives", options=self.options(facts["options"]))
 
     def _sku_unknown(self, facts: dict[str, Any], name_part: str) -> str:
+        if facts.get("options"):
+            return self.t("sku_unknown_close", code=facts.get("code", ""), options=self.options(facts["options"]))
         return self.t("sku_unknown", code=facts.get("code", ""))
 
     def _no_match(self, facts: dict[str, Any], name_part: str) -> str:
@@ -237,7 +239,7 @@ class Wording:
     def _quantity_short(self, facts: dict[str, Any], name_part: str) -> str:
         product = facts["product"]
         return self.t(
-            "quantity_short",
+            "quantity_short" if facts.get("options") else "quantity_short_no_options",
             quantity=facts["quantity"],
             name=display_name(product, self.language),
             sku=product["sku"],
@@ -247,9 +249,10 @@ class Wording:
         )
 
     def _quantity_updated(self, facts: dict[str, Any], name_part: str) -> str:
+        """ "Updated: …" only when the customer changed the quantity; a first "8 x MC-…" gets its answer."""
         product = facts["product"]
         return self.t(
-            "quantity_updated",
+            "quantity_updated" if facts.get("changed", True) else "quantity_total",
             quantity=facts["quantity"],
             name=display_name(product, self.language),
             sku=product["sku"],

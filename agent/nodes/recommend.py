@@ -33,7 +33,16 @@ def decide(state: SalesState, limit: int) -> dict[str, Any]:
     request = state.get("request", {})
     candidates: list[OfferedProduct] = retrieved.get("candidates", [])  # type: ignore[assignment]
     budget = per_unit_budget(request)
+    unknown_code = retrieved.get("unknown_code")
+    if unknown_code:
+        # a code the catalog does not know: said so, with the codes close to it (never unrelated products)
+        return {
+            "kind": "sku_unknown",
+            "code": unknown_code,
+            "options": [option_facts(c, None, None) for c in candidates],
+        }
     sku_match: OfferedProduct | None = retrieved.get("sku_match")  # type: ignore[assignment]
+    similar: list[OfferedProduct] = retrieved.get("alternatives", [])  # type: ignore[assignment]
     if sku_match is not None:
         quantity = request.get("quantity")
         if quantity and state.get("intent") == "product_question":
@@ -43,14 +52,15 @@ def decide(state: SalesState, limit: int) -> dict[str, Any]:
                 "product": sku_match,
                 "quantity": quantity,
                 "total": line["total"],
+                # "8 x MC-…" asks; "make it 12" about the product on the table changes what was asked
+                "changed": bool(retrieved.get("quantity_written")) and not retrieved.get("code_written"),
             }
             if not line["enough_stock"]:
-                alternatives = recommend_offers(
-                    [c for c in candidates if c["sku"] != sku_match["sku"]], request, budget, limit - 1
-                )
-                facts |= {"kind": "quantity_short", "options": alternatives["options"]}
+                others = similar or [c for c in candidates if c["sku"] != sku_match["sku"]]
+                alternatives = recommend_offers(others, request, budget, limit - 1)
+                options = [o for o in alternatives["options"] if o["enough_stock"]]
+                facts |= {"kind": "quantity_short", "options": options}
             return facts
-        similar: list[OfferedProduct] = retrieved.get("alternatives", [])  # type: ignore[assignment]
         if sku_match["available_stock"] <= 0 and similar:
             options = [option_facts(a, None, None) for a in similar]
             return {"kind": "sku_unavailable", "product": sku_match, "options": options}

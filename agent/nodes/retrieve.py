@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from difflib import SequenceMatcher
 from typing import TYPE_CHECKING, Any
 
 from langgraph.runtime import Runtime
@@ -13,6 +14,7 @@ from agent.intents import OUT_OF_CATALOG
 from agent.offline import latest_customer_text
 from agent.recommend import cross_sell_category, offered
 from agent.request import per_unit_budget
+from agent.slots import product_codes, read_quantity
 from agent.state import OfferedProduct, SalesState
 from tools.catalog.product import Product
 from tools.catalog.query import SearchFilters
@@ -53,17 +55,21 @@ async def _knowledge(state: SalesState, runtime: Runtime[Context], text: str) ->
 _FAMILY_END = re.compile(r"\s+(?:Ø?\d|[-–,(])")
 
 
-async def _alternatives(catalog: CatalogSearch, product: Product, limit: int = 2) -> list[OfferedProduct]:
-    """In-stock products of the same category, most similar first: the same name, then the same family (the
-    full name implies its colour and size, which may leave nothing else), then the category."""
+async def _alternatives(
+    catalog: CatalogSearch, product: Product, limit: int = 2, needed: int = 1
+) -> list[OfferedProduct]:
+    """Products of the same category with at least `needed` in stock, most similar first: the same name, then
+    the same family (the full name implies its colour and size, which may leave nothing else), then the category."""
     found: dict[str, OfferedProduct] = {}
     family = _FAMILY_END.split(product.name, maxsplit=1)[0]
     for query in dict.fromkeys((product.name, family, product.category)):
         hits = await catalog.search(
-            query, limit=limit + 2, filters=SearchFilters(categories=[product.category], in_stock_only=True)
+            query,
+            limit=limit + 2 + needed // 10,
+            filters=SearchFilters(categories=[product.category], in_stock_only=True),
         )
         for hit in hits:
-            if hit.product.canonical_sku != product.canonical_sku:
+            if hit.product.canonical_sku != product.canonical_sku and hit.product.available_stock >= needed:
                 found.setdefault(hit.product.canonical_sku, offered(hit.product))
         if len(found) >= limit:
             break
@@ -94,6 +100,18 @@ async def _related(catalog: CatalogSearch, unknown: str) -> list[dict[str, Any]]
     return related
 
 
+async def _close_codes(catalog: CatalogSearch, code: str, limit: int = 2) -> list[OfferedProduct]:
+    """Products whose code is close to an unknown one: the same code family ("MC-AIRO-MB-BLX" → MC-AIRO-MB-…),
+    the most alike first, then in stock first. None when even the family is unknown ("XX-NOPE-999")."""
+    parts = code.split("-")
+    for end in range(len(parts) - 1, 1, -1):
+        family = [h.product for h in await catalog.search("-".join(parts[:end]), limit=12) if "sku family" in h.reasons]
+        if family:
+            family.sort(key=lambda p: (-SequenceMatcher(None, code, p.canonical_sku).ratio(), p.available_stock <= 0))
+            return [offered(p) for p in family[:limit]]
+    return []
+
+
 async def _catalog(state: SalesState, runtime: Runtime[Context], text: str) -> dict[str, Any]:
     catalog = runtime.context.catalog
     if catalog is None:
@@ -104,6 +122,12 @@ async def _catalog(state: SalesState, runtime: Runtime[Context], text: str) -> d
     named = [h for h in await catalog.search(text, limit=3) if "sku" in h.reasons]
     skus = request.get("skus", [])
     product = named[0].product if named else (await catalog.get(skus[0]) if skus else None)
+    written = product_codes(text)
+    if product is None and written:
+        # A code written now that the catalog does not know: say so (with codes close to it), never guess.
+        retrieved["unknown_code"] = written[0]
+        retrieved["candidates"] = await _close_codes(catalog, written[0])
+        return retrieved
     unknown = OUT_OF_CATALOG.search(text)
     if unknown and product is None and not request.get("categories"):
         # Not sold here: say so, and show only what is related (else nothing: the reply lists what we do sell).
@@ -124,8 +148,13 @@ async def _catalog(state: SalesState, runtime: Runtime[Context], text: str) -> d
             "available_stock": level.available_stock,
             "source": level.source,
         }
-        if level.available_stock <= 0 and product.category:
-            retrieved["alternatives"] = await _alternatives(catalog, product)
+        # "10 of MC-…": the quantity asked must be in stock, else alternatives that have it all
+        needed = (request.get("quantity") or 1) if state.get("intent") == "product_question" else 1
+        if level.available_stock < needed and product.category:
+            retrieved["alternatives"] = await _alternatives(catalog, product, needed=needed)
+        # the code written in this very message (a first mention) or a quantity for the product on the table
+        retrieved["code_written"] = bool(named)
+        retrieved["quantity_written"] = read_quantity(text) is not None
     retrieved["candidates"] = [offered(h.product) | {"score": round(h.score, 4)} for h in hits]
     cross = cross_sell_category(request)
     if cross and retrieved["candidates"]:
