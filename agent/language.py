@@ -12,6 +12,8 @@ _ARABIC = re.compile(r"[\u0600-\u06FF\u0750-\u077F\u08A0-\u08FF\uFB50-\uFDFF\uFE
 _CYRILLIC = re.compile(r"[\u0400-\u04FF]")
 _LATIN = re.compile(r"[A-Za-z]")
 _WORD = re.compile(r"[a-z0-9']+")
+# Product codes and figures as customers paste them ("AC-STEP-RK-BLK", "CH616", "160x80"): no language of their own.
+_CODE_OR_FIGURE = re.compile(r"\b[A-Za-z0-9]+(?:[-_/.][A-Za-z0-9]+)+\b|\b[A-Za-z]*\d[A-Za-z0-9]*\b|\b[xX]\b")
 
 # Arabizi: Arabic written in Latin letters, with digits standing for Arabic sounds (3=ع, 7=ح, 2=ء, 5=خ).
 _ARABIZI_WORDS = frozenset(
@@ -105,6 +107,9 @@ def detect_language(text: str, previous: Language | None = None) -> Language:
     latin = len(_LATIN.findall(text))
     if arabic == cyrillic == latin == 0:
         return previous or "en"
+    if (arabic or cyrillic) and not _LATIN.search(_CODE_OR_FIGURE.sub(" ", text)):
+        # "Есть AC-STEP-RK-BLK?", "كم سعر MC-AIRO-MB-BLK": the words around the codes tell the language
+        return "ar" if arabic >= cyrillic else "ru"
     if arabic >= max(cyrillic, latin * 0.5):
         return "ar"
     if cyrillic >= max(arabic, latin * 0.5):

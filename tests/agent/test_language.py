@@ -15,6 +15,11 @@ from agent.language import Language, detect_language, is_arabizi
         ("salam, 3ndkm korsi maktab?", "ar"),
         ("mar7aba abi tawila", "ar"),
         ("I need a desk 160 cm, CH-616", "en"),
+        ("Есть AC-STEP-RK-BLK?", "ru"),
+        ("Нужно 8 x MC-AIRO-MB-BLK и 2 OD-FORM-12070-BLK", "ru"),
+        ("كم سعر MC-AIRO-MB-BLK؟", "ar"),
+        ("عندكم AC-STEP-RK-BLK", "ar"),
+        ("Price of MC-AIRO-MB-BLK", "en"),
     ],
 )
 def test_detects_the_customers_language(text: str, expected: Language) -> None:
