@@ -96,8 +96,20 @@ def chunk_markdown(text: str, source: str) -> list[KnowledgeChunk]:
     return chunks
 
 
+# Words of questions that say nothing about the topic (the catalog's stop words are about products).
+_QUESTION_WORDS = frozenset(["вы", "мы", "ли", "ваш", "ваши", "вашей"])
+_CYRILLIC_WORD = re.compile(r"[а-я]{6,}")
+RU_STEM_CHARS = 5
+"""Russian words are compared by their first letters ("оплаты", "оплатить", "оплату" → "оплат"): their endings
+change with the grammar, and without this a payment question matched only the section that said "оплаты"."""
+
+
+def _stem(term: str) -> str:
+    return term[:RU_STEM_CHARS] if _CYRILLIC_WORD.fullmatch(term) else term
+
+
 def _terms(text: str) -> list[str]:
-    return [t for t in tokenize(text) if t not in STOPWORDS]
+    return [_stem(t) for t in tokenize(text) if t not in STOPWORDS and t not in _QUESTION_WORDS]
 
 
 class KnowledgeBase:

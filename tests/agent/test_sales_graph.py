@@ -104,6 +104,34 @@ async def test_a_delivery_or_warranty_question_is_answered_from_the_knowledge_ba
 
 
 @pytest.mark.parametrize(
+    ("language", "question", "expected"),
+    [
+        ("en", "What payment methods do you accept?", "Bank transfer"),
+        ("ar", "ما هي طرق الدفع؟", "تحويل بنكي"),
+        ("ru", "Какие способы оплаты вы принимаете?", "перевод"),
+    ],
+)
+async def test_a_payment_question_is_answered_with_the_payment_methods(
+    services: Services, language: Language, question: str, expected: str
+) -> None:
+    chat = Conversation(services)
+    reply = await chat.say(question)
+    state = await chat.state()
+    assert state["faq_topic"] == "payment"
+    assert state["facts"]["kind"] == "faq"
+    assert expected in reply
+    assert "14" not in reply  # not the quotation's validity (14 days), which also mentions payment
+
+
+async def test_a_russian_question_about_a_product_code_is_answered_in_russian(services: Services) -> None:
+    chat = Conversation(services)
+    reply = await chat.say("Есть AC-STEP-RK-BLK?")
+    assert (await chat.state())["language"] == "ru"
+    assert "AC-STEP-RK-BLK" in reply
+    assert "без НДС" in reply
+
+
+@pytest.mark.parametrize(
     ("language", "question"),
     [("en", "Do you sell laptops?"), ("ar", "عندكم ثلاجة؟"), ("ru", "Продаёте холодильники?")],
 )

@@ -54,3 +54,20 @@ async def test_any_folder_of_markdown(tmp_path: Path) -> None:
     base = KnowledgeBase(tmp_path, embedders=[E5Embedder()])
     hits = await base.search("where can visitors park?", limit=1)
     assert hits[0].chunk.source == "policy.md"
+
+
+@pytest.mark.parametrize(
+    ("query", "heading"),
+    [
+        ("Какие способы оплаты вы принимаете?", "Как можно оплатить?"),
+        ("Как оплатить заказ?", "Как можно оплатить?"),
+        ("Можно вернуть кресло?", "Можно ли вернуть товар?"),
+        ("Доставляете в Абу-Даби?", "Доставляете ли вы за пределы Дубая?"),
+        ("Сколько действует предложение?", "Сколько действует коммерческое предложение?"),
+    ],
+)
+async def test_a_russian_question_finds_its_section_first_whatever_the_word_endings(
+    kb: KnowledgeBase, query: str, heading: str
+) -> None:
+    hits = await kb.search(query, limit=3)
+    assert hits[0].chunk.headings[-1] == heading, [(h.chunk.source, h.chunk.heading) for h in hits]
