@@ -49,8 +49,10 @@ def signals_for(state: SalesState, context: Context, failed_turns: int) -> Escal
 
 def escalation_summary(state: SalesState, text: str) -> str:
     request = state.get("request", {})
-    wanted = ", ".join(
-        f"{key}: {value}" for key, value in request.items() if key != "query" and value not in (None, [], "")
+    wanted = "; ".join(
+        f"{key.replace('_', ' ')}: {', '.join(map(str, value)) if isinstance(value, list) else value}"
+        for key, value in request.items()
+        if key != "query" and value not in (None, [], "")
     )
     quote = state.get("quote", {})
     parts = [f"Customer: {text.strip()[:300]}" if text.strip() else "", f"Looking for: {wanted}" if wanted else ""]
