@@ -439,7 +439,9 @@ class FakeWazzup:
             content_type = contentType or request.headers.get("content-type") or "application/octet-stream"
             media_id = self.host_media(data, filename=filename, content_type=content_type, fault=fault, times=times)
             hosted = self.state.media[media_id]
-            uri = f"{str(request.base_url).rstrip('/')}/media/{media_id}/{hosted.filename}"
+            # the URL this fake is reached at, mount prefix included (request.base_url drops a Mount's path)
+            base = str(request.url.replace(query="")).removesuffix("/_control/media")
+            uri = f"{base}/media/{media_id}/{hosted.filename}"
             return {**hosted.view(media_id), "contentUri": uri}
 
         @app.get("/_control/media/{media_id}")

@@ -1,11 +1,12 @@
 """Telegram alerts for escalations, sent exactly once per escalation across retries and processes.
 
 An escalation row is created with alert_status 'pending' (server/escalations.py). `AlertDispatcher` claims
-due rows with SKIP LOCKED and a lease, builds the alert (reason, short summary, customer language, link
-to the thread in the inbox; HTML-escaped; one message of at most 4096 characters) and sends it through
-`TelegramClient` (which waits out 429 retry_after) with dedupe key "escalation:<id>" claimed in the
-`alerts` table (`PostgresAlertDeduper`). A key claimed by an attempt whose outcome is unknown (the
-process died mid-request) is not sent again: at most once beats twice for a person's phone.
+due rows with SKIP LOCKED and a lease, builds the alert (reason, short summary, customer language, links to
+the files the customer sent for it and to the thread in the inbox; HTML-escaped; one message of at most 4096
+characters) and sends it through `TelegramClient` (which waits out 429 retry_after) with dedupe key
+"escalation:<id>" claimed in the `alerts` table (`PostgresAlertDeduper`). A key claimed by an attempt whose
+outcome is unknown (the process died mid-request) is not sent again: at most once beats twice for a person's
+phone.
 """
 
 from __future__ import annotations
@@ -84,10 +85,42 @@ def _clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
+MAX_FILES = 5
+CATEGORY_LABELS = {
+    "floor_plan": "floor plan",
+    "drawing": "drawing",
+    "tender": "tender document",
+    "photo": "photo",
+    "document": "document",
+    "voice": "voice note",
+    "video": "video",
+}
+
+
+def _file_line(base_url: str, file: dict[str, Any]) -> str:
+    """One file of the escalation: its stored copy (managers' auth) or, when it was never downloaded, the
+    customer's original link and why it failed."""
+    kind = CATEGORY_LABELS.get(str(file.get("category")), str(file.get("kind") or "file"))
+    name = _clip(str(file.get("file_name") or f"{kind} {file['id']}"), 80)
+    if file.get("status") == "downloaded":
+        url = f"{base_url.rstrip('/')}/media/{file['id']}"
+        return f"📎 {link(url, name)} ({escape_html(kind)})"
+    problem = "too large to download" if file.get("status") == "too_large" else "could not be downloaded"
+    original = str(file.get("source_uri") or "")
+    shown = link(original, "original link") if original.startswith(("https://", "http://")) else ""
+    return f"⚠️ {escape_html(kind)} {escape_html(problem)}" + (f": {shown}" if shown else "")
+
+
 def escalation_alert_text(
-    escalation: dict[str, Any], conversation: dict[str, Any], manager_name: str | None, base_url: str, summary: str
+    escalation: dict[str, Any],
+    conversation: dict[str, Any],
+    manager_name: str | None,
+    base_url: str,
+    summary: str,
+    files: list[dict[str, Any]] | None = None,
 ) -> str:
-    """The alert as Telegram HTML; every value from a customer or the database is escaped."""
+    """The alert as Telegram HTML; every value from a customer or the database is escaped. ``files``: the
+    ``media`` rows the customer sent for this escalation (a floor plan, an RFQ, a file we could not fetch)."""
     reason = str(escalation["reason"])
     label = REASON_LABELS.get(reason, reason.replace("_", " "))
     language = escalation.get("language") or conversation.get("language")
@@ -107,9 +140,35 @@ def escalation_alert_text(
         lines.append(f"{bold('Why:')} {escape_html(_clip(str(escalation['detail']), 300))}")
     if summary:
         lines.append(f"{bold('Summary:')} {italic(_clip(summary, MAX_SUMMARY_CHARS))}")
+    for file in (files or [])[:MAX_FILES]:
+        lines.append(_file_line(base_url, file))
     url = f"{base_url.rstrip('/')}/inbox/threads/{conversation['id']}"
     lines.append(link(url, "Open the thread in the inbox"))
     return "\n".join(lines)
+
+
+async def escalation_files(conn: Any, escalation: dict[str, Any]) -> list[dict[str, Any]]:
+    """Files of the conversation received for this escalation: after the previous escalation was opened and
+    before this one (the media step stores a file before the turn that escalates runs)."""
+    rows = await (
+        await conn.execute(
+            """
+            SELECT id, kind, status, category, file_name, source_uri FROM media
+             WHERE conversation_id = %(conversation)s AND created_at <= %(opened)s
+               AND created_at > COALESCE((SELECT max(created_at) FROM escalations
+                                           WHERE conversation_id = %(conversation)s AND id < %(id)s), '-infinity')
+               AND (category IS DISTINCT FROM 'voice' OR status <> 'downloaded')
+             ORDER BY id DESC LIMIT %(limit)s
+            """,
+            {
+                "conversation": escalation["conversation_id"],
+                "opened": escalation["created_at"],
+                "id": escalation["id"],
+                "limit": MAX_FILES,
+            },
+        )
+    ).fetchall()
+    return [dict(r) for r in reversed(rows)]
 
 
 async def _summary(conn: Any, conversation_id: int, given: str | None) -> str:
@@ -157,12 +216,13 @@ async def send_escalation_alert(
                 )
             ).fetchone()
         summary = await _summary(conn, escalation["conversation_id"], escalation["summary"])
+        files = await escalation_files(conn, dict(escalation))
     assert conversation is not None
     if manager is None or manager["telegram_chat_id"] is None:
         await _record(pool, escalation_id, "skipped", "no Telegram chat for the manager")
         return AlertResult(escalation_id, "skipped")
     chat_id = int(manager["telegram_chat_id"])
-    text = escalation_alert_text(dict(escalation), dict(conversation), manager["name"], base_url, summary)
+    text = escalation_alert_text(dict(escalation), dict(conversation), manager["name"], base_url, summary, files)
     if client.deduper is None:
         client.deduper = deduper
     try:

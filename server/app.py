@@ -41,10 +41,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from sandbox.mount import create_sandbox
     from server import documents, health, webhooks
     from server.api import products as products_api
+    from server.auth import api_session
     from server.catalog import CatalogService
     from server.deliveries import DeliveryWriter
     from server.deps import Services
     from server.inbox_ui import router as inbox_router
+    from server.media import media_router, media_store
     from server.workers import WorkerSupervisor
 
     settings = settings or get_settings()
@@ -101,6 +103,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(inbox_router)  # managers' inbox (/inbox), its /api/v1 and escalation alerts
     app.include_router(products_api.router)
     app.include_router(documents.router)
+    app.include_router(media_router(media_store(settings), api_session))  # customers' files, managers only
     app.state.documents = documents.DocumentLinks.from_settings(settings)
     if settings.sandbox:
         app.state.sandbox = create_sandbox(

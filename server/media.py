@@ -14,7 +14,7 @@ What ``prepare`` does per inbound item with a ``content_uri`` (text items pass t
 2. Download with the limit of its kind, timeouts and retries (``tools.media.MediaDownloader``); bytes go to the
    ``MediaStore`` by sha256. A download that still fails is recorded (``status='failed'``, attempts, error)
    and surfaced: ``route_to_manager`` with reason ``media_download_failed`` (``media_too_large`` when over the
-   limit). ``retry(media_id)`` tries again later (for the inbox).
+   limit); a voice note instead asks the customer to type (step 3). ``retry(media_id)`` tries again later.
 3. Voice notes (``audio``) are transcribed by the first provider that works, in the configured order,
    with the conversation's language forced when known. The transcript is stored on the media row and on the
    message (``messages.transcript``) and becomes the item's ``text``. A voice note is transcribed at most once:
@@ -505,10 +505,12 @@ class MediaService:
             text_excerpt=classification.get("text_excerpt"),
             error=media["error"],
         )
-        if status in ("failed", "too_large", "pending"):
+        if status in ("failed", "too_large", "pending") and not voice:
             prepared.route_to_manager = True
             prepared.reason_code = REASON_TOO_LARGE if status == "too_large" else REASON_DOWNLOAD_FAILED
         if voice:
+            # A voice note we cannot hear (not downloadable, too large, not transcribed) is recovered by asking
+            # the customer to type it; its row stays in the inbox (status, error, original link) for managers.
             transcription = media["transcription_status"]
             if status == "too_large":
                 prepared.transcription = "too_large"
@@ -579,6 +581,12 @@ def build_transcribers(settings: Settings, http: httpx.AsyncClient) -> list[Name
     return found
 
 
+def media_store(settings: Settings) -> MediaStore:
+    """The file store the worker writes and the managers' ``/media/{id}`` route reads (local files under
+    ``settings.media_path``; an object store plugs in here)."""
+    return LocalMediaStore(settings.media_path)
+
+
 def build_media_service(
     settings: Settings, pool: AsyncConnectionPool[Any], *, store: MediaStore | None = None
 ) -> MediaService:
@@ -610,7 +618,7 @@ def build_media_service(
         )
     return MediaService(
         pool,
-        store or LocalMediaStore(settings.media_path),
+        store or media_store(settings),
         downloader,
         transcribers=build_transcribers(settings, http),
         describer=describer,
@@ -622,6 +630,19 @@ def build_media_service(
 
 # Served inline only when a browser shows them safely; everything else downloads as an attachment.
 _INLINE_TYPES = ("image/jpeg", "image/png", "image/webp", "image/gif", "application/pdf")
+
+
+async def conversation_media(conn: Any, conversation_id: int) -> dict[int, dict[str, Any]]:
+    """The ``media`` rows of a conversation by ``messages.id``, for the inbox's transcript view."""
+    rows = await (
+        await conn.execute(
+            "SELECT id, message_id, kind, status, attempts, error, source_uri, content_type, file_name, size_bytes,"
+            " category, classification->>'reason_code' AS reason_code, transcription_status, transcript,"
+            " transcript_language FROM media WHERE conversation_id = %s ORDER BY id",
+            (conversation_id,),
+        )
+    ).fetchall()
+    return {int(row["message_id"]): dict(row) for row in rows}
 
 
 async def media_file_response(pool: AsyncConnectionPool[Any], store: MediaStore, media_id: int) -> Response:
@@ -681,5 +702,15 @@ def media_router(
     @router.get("/media/{media_id}", name="media_file")
     async def media_file(media_id: int, request: Request) -> Response:
         return await media_file_response(pool_of(request), store, media_id)
+
+    @router.get("/media/message/{message_id}", name="message_media_file")
+    async def message_media_file(message_id: int, request: Request) -> Response:
+        """The file of a message (``messages.id``): what the inbox links for messages added live."""
+        pool = pool_of(request)
+        async with pool.connection() as conn:
+            row = await (await conn.execute("SELECT id FROM media WHERE message_id = %s", (message_id,))).fetchone()
+        if row is None:
+            return JSONResponse({"error": "not_found"}, status_code=404)
+        return await media_file_response(pool, store, int(row["id"]))
 
     return router

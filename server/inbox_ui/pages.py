@@ -29,10 +29,20 @@ from server.auth import (
 )
 from server.deps import Services, get_services
 from server.managers import Session, authenticate, create_session, end_session
+from server.media import conversation_media
 
 HERE = Path(__file__).parent
 STATIC = {"inbox.css": "text/css", "inbox.js": "text/javascript"}
 LANGUAGE_NAMES = {"en": "English", "ar": "Arabic", "ru": "Russian"}
+FILE_LABELS = {
+    "voice": "Voice note",
+    "floor_plan": "Floor plan",
+    "drawing": "Drawing",
+    "tender": "Tender document (RFQ/BOQ)",
+    "photo": "Photo",
+    "document": "Document",
+    "video": "Video",
+}
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; img-src 'self' data: https:; style-src 'self'; script-src 'self';"
     " connect-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
@@ -47,6 +57,7 @@ templates.env.filters["dubai"] = dubai_time
 templates.env.globals["reason_label"] = lambda code: REASON_LABELS.get(code, code) if code else ""
 templates.env.globals["language_name"] = lambda code: LANGUAGE_NAMES.get(code, code or "unknown")
 templates.env.globals["author_name"] = author_name
+templates.env.globals["file_label"] = lambda code: FILE_LABELS.get(code or "", code or "file")
 
 router = APIRouter(prefix="/inbox", include_in_schema=False)
 
@@ -179,6 +190,7 @@ async def thread_page(request: Request, conversation_id: int) -> Response:
         if detail is None:
             raise HTTPException(404, "no such conversation")
         messages = await escalations.thread_messages(conn, conversation_id)
+        files = await conversation_media(conn, conversation_id)
         await escalations.mark_read(conn, session.manager.id, conversation_id)
     return _page(
         request,
@@ -188,6 +200,7 @@ async def thread_page(request: Request, conversation_id: int) -> Response:
             "csrf_token": session.csrf_token,
             "c": detail,
             "messages": messages,
+            "files": files,
             "last_id": messages[-1]["id"] if messages else 0,
             "reply_id": uuid.uuid4().hex,
         },

@@ -14,7 +14,7 @@ from psycopg_pool import AsyncConnectionPool
 from agent.escalation import decide_escalation
 from sandbox.seed import demo_managers
 from sandbox.telegram import DEMO_TOKEN, FakeTelegram
-from server.alerts import AlertDispatcher, send_escalation_alert
+from server.alerts import AlertDispatcher, escalation_files, send_escalation_alert
 from server.escalations import escalate, hand_back, take_thread
 from server.managers import authenticate, seed_managers, verify_password
 from tests.support.inbox import MONDAY_MORNING
@@ -232,3 +232,56 @@ async def test_passwords_are_scrypt_hashed_and_kept_across_seeding(pool: AsyncCo
         other = await (await conn.execute("SELECT password_hash FROM managers WHERE id = 'mgr_02'")).fetchone()
         assert other is not None
         assert other["password_hash"] != stored["password_hash"]  # salted
+
+
+async def _media(
+    pool: AsyncConnectionPool[Any], conversation: int, status: str, category: str | None, name: str | None, uri: str
+) -> int:
+    async with pool.connection() as conn:
+        message = await (
+            await conn.execute(
+                "INSERT INTO messages (conversation_id, direction, author, kind, content_uri, status)"
+                " VALUES (%s, 'in', 'customer', 'document', %s, 'answered') RETURNING id",
+                (conversation, uri),
+            )
+        ).fetchone()
+        assert message is not None
+        row = await (
+            await conn.execute(
+                "INSERT INTO media (message_id, conversation_id, kind, source_uri, status, category, file_name)"
+                " VALUES (%s, %s, 'document', %s, %s, %s, %s) RETURNING id",
+                (message["id"], conversation, uri, status, category, name),
+            )
+        ).fetchone()
+    assert row is not None
+    return int(row["id"])
+
+
+async def test_an_alert_links_the_files_sent_for_the_escalation(
+    pool: AsyncConnectionPool[Any], fake: FakeTelegram, client: TelegramClient
+) -> None:
+    conversation = await _conversation(pool, "971500007050")
+    plan = await _media(pool, conversation, "downloaded", "floor_plan", "<b>plan</b> & co.pdf", "https://cdn.x/1")
+    await _media(pool, conversation, "failed", None, None, "https://store.wazzup24.com/f/2?sig=a&b=c")
+    escalation = await _escalate(pool, conversation)
+    assert (await send_escalation_alert(pool, client, escalation, BASE)).outcome == "sent"
+    [item] = [s.as_json() for s in fake.sent_to(FATIMA_CHAT)]
+    raw = item["raw_text"]
+    assert f'<a href="{BASE}/media/{plan}">&lt;b&gt;plan&lt;/b&gt; &amp; co.pdf</a> (floor plan)' in raw
+    assert '⚠️ document could not be downloaded: <a href="https://store.wazzup24.com/f/2?sig=a&amp;b=c">' in raw
+    assert raw.endswith("Open the thread in the inbox</a>")
+
+    # a later escalation of the same conversation does not repeat the files of the first one
+    async with pool.connection() as conn:
+        await conn.execute("UPDATE escalations SET resolved_at = now() WHERE id = %s", (escalation,))
+        second = await escalate(conn, conversation, _human_request(), language="ar", now=MONDAY_MORNING)
+        assert second.created
+        row = await (await conn.execute("SELECT * FROM escalations WHERE id = %s", (second.id,))).fetchone()
+        assert row is not None
+        assert await escalation_files(conn, dict(row)) == []
+
+
+def _human_request() -> Any:
+    decision = decide_escalation("I want to speak to a manager")
+    assert decision is not None
+    return decision

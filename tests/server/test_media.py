@@ -12,9 +12,13 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI, HTTPException, Request
+from langgraph.checkpoint.memory import InMemorySaver
 from psycopg_pool import AsyncConnectionPool
 
-from agent.state import InboundItem
+from agent.context import Context
+from agent.offline import OfflineModel
+from agent.state import InboundItem, TurnInput
+from graphs.sales import builder
 from sandbox.openai_audio import DEMO_OPENAI_KEY, FakeOpenAIAudio
 from sandbox.openrouter import DEMO_OPENROUTER_KEY, FakeOpenRouter
 from sandbox.wazzup import FakeWazzup
@@ -27,10 +31,11 @@ from server.media import (
     media_router,
 )
 from server.settings import Settings
+from tests.support.conversation import PRODUCTS, Services, demo_services
 from tests.support.live import LiveServer, live_server
 from tests.tools.media import samples
 from tests.tools.speech.audio import missing_tools, speak_ogg
-from tools.media import LocalMediaStore, MediaDownloader
+from tools.media import LocalMediaStore, MediaDownloader, OpenRouterImageDescriber
 from tools.speech import OpenAITranscriber, OpenRouterTranscriber
 
 VOICE_EXTRA = all(
@@ -430,3 +435,72 @@ async def test_media_route_serves_files_to_managers_only(
 def test_prepared_item_is_plain_data() -> None:
     item = PreparedItem(message_id="m1", kind="text", text="hi")
     assert PreparedItem.model_validate_json(item.model_dump_json()) == item
+
+
+# ----- photos with a vision model ---------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+async def catalog(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    services: Services = await demo_services(tmp_path_factory.mktemp("catalog"))
+    yield services
+    services[0].close()
+
+
+async def test_a_photo_described_by_a_vision_model_gets_similar_catalog_items(
+    pool: AsyncConnectionPool[Any], conversation: int, fakes: Fakes, tmp_path: Path, catalog: Services
+) -> None:
+    FAKE_OPENROUTER.script_json(
+        {
+            "is_furniture": True,
+            "category": "office chair",
+            "colour": "black",
+            "material": "mesh",
+            "style": "modern",
+            "description": "A black mesh office chair on five castors.",
+        }
+    )
+    photo = samples.studio_photo()
+    items = [
+        await _inbound(pool, conversation, "image", await fakes.host(photo, "IMG-20260914-WA0009.jpg"), "like this?")
+    ]
+    describer = OpenRouterImageDescriber(fakes.openrouter_url, DEMO_OPENROUTER_KEY, model="google/gemini-2.5-flash")
+    service = MediaService(
+        pool, LocalMediaStore(tmp_path / "media"), _downloader(), describer=describer, transcribers=[]
+    )
+    prepared = await service.prepare(conversation, "en", items)
+    await service.aclose()
+    [item] = prepared
+    assert item.image_slots is not None
+    assert item.image_slots.search_slots() == {
+        "category": "office chair",
+        "colour": "black",
+        "material": "mesh",
+        "style": "modern",
+    }
+    image_part = FAKE_OPENROUTER.last_chat.body["messages"][0]["content"][1]
+    assert image_part["image_url"]["url"].startswith("data:image/jpeg;base64,")
+
+    # the sales graph (offline model) answers the photo with similar catalog items and their prices
+    catalog_search, knowledge = catalog
+    graph = builder.compile(checkpointer=InMemorySaver())
+    turn: TurnInput = {
+        "turn_id": "t1",
+        "inbound": [p.as_inbound() for p in prepared],
+        "customer_name": None,
+        "media": decide(prepared, language="en").as_note(),
+    }
+    output = await graph.ainvoke(
+        turn,
+        {"configurable": {"thread_id": "vision"}},
+        context=Context(model=OfflineModel(), catalog=catalog_search, knowledge=knowledge),
+    )
+    reply = "\n".join(part["text"] or "" for part in output["reply_parts"])
+    offered = [PRODUCTS[sku] for sku in PRODUCTS if sku in reply]
+    assert offered, reply
+    assert "AED" in reply
+    for product in offered:
+        assert product.category.lower().endswith("chairs"), (product.canonical_sku, product.category)
+        assert "black" in product.name.lower() or "blk" in product.canonical_sku.lower(), product.name
+    assert any("mesh" in p.name.lower() or "mesh" in p.category.lower() for p in offered), reply
+    assert "?" not in reply.split("AED")[0]  # the items come first, no clarifying question instead of them

@@ -36,10 +36,15 @@
       text.setAttribute("dir", "auto");
       li.appendChild(text);
     }
-    if (m.content_uri && /^https?:\/\//.test(m.content_uri)) {
+    if (m.content_uri && m.direction === "in") {
+      // the stored copy (served to managers only); reload the page for its preview and transcript
       var a = el("a", "media", "[" + m.kind + "] open");
-      a.href = m.content_uri; a.rel = "noopener noreferrer"; a.target = "_blank";
+      a.href = "/media/message/" + encodeURIComponent(m.id); a.rel = "noopener"; a.target = "_blank";
       li.appendChild(a);
+    } else if (m.content_uri && /^https?:\/\//.test(m.content_uri)) {
+      var b = el("a", "media", "[" + m.kind + "] open");
+      b.href = m.content_uri; b.rel = "noopener noreferrer"; b.target = "_blank";
+      li.appendChild(b);
     }
     return li;
   }
