@@ -81,7 +81,8 @@ async def escalate(state: SalesState, runtime: Runtime[Context]) -> dict[str, An
     decision = next_escalation(text, signals_for(state, context, failed_turns), state.get("escalation"))
     if decision is None:
         return {"failed_turns": failed_turns}
-    if decision.reasons == ("drawings",) and not state.get("media", {}).get("received"):
+    media = state.get("media", {})
+    if decision.reasons == ("drawings",) and not media.get("received") and not media.get("escalations"):
         # "here is our floor plan" before the file: ask for it; the file, when it comes, goes to a person
         return {"failed_turns": 0, "awaiting_file": True, "facts": {"kind": "send_the_file"}}
     summary = escalation_summary(state, text)
@@ -97,7 +98,7 @@ async def escalate(state: SalesState, runtime: Runtime[Context]) -> dict[str, An
         manager_id = ticket.manager_id
     await _note_in_crm(state, context, decision, summary)
     facts: dict[str, Any] = {"kind": "escalation", "reason": decision.reason}
-    media_reasons = set(state.get("media", {}).get("escalations", []))
+    media_reasons = set(media.get("escalations", []))
     if decision.reason == "drawings" and media_reasons and media_reasons <= FILE_PROBLEMS:
         facts["reason"] = "media_failed"  # the holding message must not claim we saw the file
     requested = state.get("signals", {}).get("requested_discount_percent")
