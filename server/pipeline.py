@@ -62,7 +62,7 @@ class Pipeline:
             model=model,
             catalog=self.catalog.search,
             knowledge=self.catalog.knowledge,
-            commerce=build_commerce(settings, self.pool, http=self.http),
+            commerce=build_commerce(settings, self.pool, inventory=self.catalog.inventory, http=self.http),
             desk=PostgresEscalationDesk(self.pool, fallback_manager_id=settings.escalation_fallback_manager_id),
             order_value_threshold_aed=settings.escalation_order_value_aed,
         )
