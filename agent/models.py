@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from collections.abc import Sequence
@@ -127,17 +128,29 @@ class ChatSalesModel:
 
 
 class FallbackModel:
-    """The provider first; when it fails, the offline model answers so the customer is never left waiting."""
+    """The provider first; when it fails, the offline model answers so the customer is never left waiting.
 
-    def __init__(self, primary: SalesModel, fallback: SalesModel) -> None:
+    A provider that hangs fails too: each call has an overall deadline (`understand_deadline`, `write_deadline`
+    seconds, retries and tool rounds included; None: only the client's own timeouts)."""
+
+    def __init__(
+        self,
+        primary: SalesModel,
+        fallback: SalesModel,
+        understand_deadline: float | None = None,
+        write_deadline: float | None = None,
+    ) -> None:
         self.primary = primary
         self.fallback = fallback
         self.name = primary.name
+        self.understand_deadline = understand_deadline
+        self.write_deadline = write_deadline
 
     async def understand(self, messages: Sequence[AnyMessage], language: Language) -> Understanding:
         try:
-            return await self.primary.understand(messages, language)
-        except Exception as exc:  # any provider failure: outage, 402, 429, invalid output
+            async with asyncio.timeout(self.understand_deadline):
+                return await self.primary.understand(messages, language)
+        except Exception as exc:  # any provider failure: outage, 402, 429, invalid output, past the deadline
             log.warning("model %s failed to understand (%s); using %s", self.primary.name, exc, self.fallback.name)
             return await self.fallback.understand(messages, language)
 
@@ -148,9 +161,10 @@ class FallbackModel:
         self, brief: ReplyBrief, messages: Sequence[AnyMessage], tools: Sequence[BaseTool]
     ) -> Reply:
         try:
-            if tools and isinstance(self.primary, ToolCallingModel):
-                return await self.primary.write_with_tools(brief, messages, tools)
-            return await self.primary.write(brief, messages)
+            async with asyncio.timeout(self.write_deadline):
+                if tools and isinstance(self.primary, ToolCallingModel):
+                    return await self.primary.write_with_tools(brief, messages, tools)
+                return await self.primary.write(brief, messages)
         except Exception as exc:
             log.warning("model %s failed to write (%s); using %s", self.primary.name, exc, self.fallback.name)
             return await self.fallback.write(brief, messages)
@@ -175,4 +189,9 @@ def make_model() -> SalesModel:
         app_title="Noor (Treejar)",
         max_retries=1,
     )
-    return FallbackModel(ChatSalesModel(chat, settings.openrouter_model), offline)
+    return FallbackModel(
+        ChatSalesModel(chat, settings.openrouter_model),
+        offline,
+        understand_deadline=settings.model_understand_deadline_seconds,
+        write_deadline=settings.model_write_deadline_seconds,
+    )

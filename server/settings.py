@@ -200,6 +200,15 @@ class Settings(BaseSettings):
     def offline_model(self) -> bool:
         return self.openrouter_api_key is None
 
+    # Provider deadlines: a hanging provider (timeout and retry) must not keep the customer waiting; after this
+    # long per call the offline model answers instead (agent/models.py FallbackModel)
+    model_understand_deadline_seconds: float = Field(
+        default=8.0, gt=0, description="Overall time for the provider to understand a message"
+    )
+    model_write_deadline_seconds: float = Field(
+        default=12.0, gt=0, description="Overall time for the provider to write a reply, tool calls included"
+    )
+
 
 @lru_cache
 def get_settings() -> Settings:

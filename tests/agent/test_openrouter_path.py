@@ -96,6 +96,32 @@ async def test_a_provider_failure_still_gets_the_customer_a_correct_answer(
         assert money(option["price"]) in reply
 
 
+async def test_a_hanging_provider_gets_the_customer_the_offline_answer_instead(
+    openrouter: tuple[FakeOpenRouter, str], services: Services
+) -> None:
+    fake, base_url = openrouter
+    fake.reset()
+    chat_model = make_openrouter_chat_model(
+        DEMO_OPENROUTER_KEY, base_url=base_url, model=MODEL, timeout=30, max_retries=1
+    )
+    # the provider accepts both calls and then says nothing for longer than the deadlines
+    fake.script_tool_call("Understanding", UNDERSTAND_BUDGET, delay_seconds=2)
+    fake.script_text("Here are three chairs at 99.00 AED!", delay_seconds=2)
+    model = FallbackModel(
+        ChatSalesModel(chat_model, MODEL), OfflineModel(), understand_deadline=0.3, write_deadline=0.3
+    )
+    chat = Conversation(services, model=model)
+    reply = await chat.say(BUDGETED["en"])
+    state = await chat.state()
+    assert len(fake.chat_requests()) == 2  # it was asked to understand and to write, and answered neither in time
+    assert state["reply_meta"]["model"] == "offline"
+    assert "99.00" not in reply
+    assert state["offered"]
+    for option in state["offered"]:
+        assert float(PRODUCTS[option["sku"]].price) <= 750
+        assert money(option["price"]) in reply
+
+
 async def test_a_model_that_invents_a_price_is_overruled_by_the_guard(
     conversation: tuple[Conversation, FakeOpenRouter],
 ) -> None:
