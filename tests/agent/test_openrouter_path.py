@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
@@ -21,6 +22,8 @@ from tests.support.live import live_server
 from tests.support.live_stock import live_stock, set_live_figures
 from tools.live_stock import LiveStock
 from tools.llm.openrouter import make_openrouter_chat_model
+
+INVENTED_PRICE = re.compile(r"(?<![\d,.])99\.00")
 
 MODEL = "deepseek/deepseek-v3.2"
 UNDERSTAND_BUDGET = {
@@ -115,7 +118,7 @@ async def test_a_hanging_provider_gets_the_customer_the_offline_answer_instead(
     state = await chat.state()
     assert len(fake.chat_requests()) == 2  # it was asked to understand and to write, and answered neither in time
     assert state["reply_meta"]["model"] == "offline"
-    assert "99.00" not in reply
+    assert not INVENTED_PRICE.search(reply)  # 399.00 is a real price; 99.00 alone is not
     assert state["offered"]
     for option in state["offered"]:
         assert float(PRODUCTS[option["sku"]].price) <= 750
@@ -129,7 +132,7 @@ async def test_a_model_that_invents_a_price_is_overruled_by_the_guard(
     fake.script_tool_call("Understanding", UNDERSTAND_BUDGET)
     fake.script_text("Great news: the Zephyr chair is only 99.00 AED today, 500 in stock!")
     reply = await chat.say(BUDGETED["en"])
-    assert "99.00" not in reply
+    assert not INVENTED_PRICE.search(reply)  # 399.00 is a real price; 99.00 alone is not
     assert "500 in stock" not in reply
     for option in (await chat.state())["offered"]:
         assert money(option["price"]) in reply
@@ -237,7 +240,7 @@ async def test_a_number_the_tool_did_not_return_is_still_overruled(
     fake.script_tool_call("live_stock", {"sku": SKU})
     fake.script_text(f"Good news: {SKU} is only 99.00 AED this week, 500 in stock!")
     reply = await chat.say(ASKED)
-    assert "99.00" not in reply
+    assert not INVENTED_PRICE.search(reply)  # 399.00 is a real price; 99.00 alone is not
     assert "500" not in reply
 
 
