@@ -33,7 +33,7 @@ import asyncio
 import json
 import logging
 from collections.abc import Callable, Sequence
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import httpx
 from fastapi import APIRouter, Depends, Request
@@ -41,7 +41,6 @@ from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Resp
 from psycopg_pool import AsyncConnectionPool
 from pydantic import BaseModel, Field
 
-from agent.state import InboundItem, MediaNote
 from server.settings import Settings
 from tools.media import (
     Classification,
@@ -68,6 +67,9 @@ from tools.speech import (
     TranscriptionError,
     offline_available,
 )
+
+if TYPE_CHECKING:  # the API process serves files without loading the graph's stack
+    from agent.state import InboundItem, MediaNote
 
 log = logging.getLogger(__name__)
 
