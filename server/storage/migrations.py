@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from importlib import resources
 from typing import Any
 
+from psycopg import AsyncConnection
 from psycopg_pool import AsyncConnectionPool
 
 log = logging.getLogger(__name__)
@@ -29,6 +31,20 @@ def migration_files() -> list[tuple[int, str, str]]:
     return found
 
 
+TRY_LOCK_SQL = "SELECT pg_try_advisory_lock(%s) AS ok"
+LOCK_POLL_SECONDS = 0.2
+
+
+async def _take_migration_lock(conn: AsyncConnection[Any]) -> None:
+    """Polled, not waited for: a session blocked in pg_advisory_lock holds a snapshot, and the checkpointer's
+    CREATE INDEX CONCURRENTLY under the lock waits for every such session, so both would wait forever."""
+    while True:
+        row = await (await conn.execute(TRY_LOCK_SQL, (MIGRATION_LOCK_KEY,))).fetchone()
+        if row is not None and row["ok"]:
+            return
+        await asyncio.sleep(LOCK_POLL_SECONDS)
+
+
 async def apply_migrations(
     pool: AsyncConnectionPool[Any], then: Callable[[], Awaitable[None]] | None = None
 ) -> list[str]:
@@ -36,7 +52,7 @@ async def apply_migrations(
     owner's setup, e.g. the checkpointer's), so processes starting together never race."""
     applied: list[str] = []
     async with pool.connection() as conn:
-        await conn.execute("SELECT pg_advisory_lock(%s)", (MIGRATION_LOCK_KEY,))
+        await _take_migration_lock(conn)
         try:
             await conn.execute(
                 "CREATE TABLE IF NOT EXISTS schema_migrations ("

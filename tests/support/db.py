@@ -72,6 +72,14 @@ class TestDatabases:
         self.created.append(name)
         return with_database(self.template_url, name)
 
+    def empty(self) -> str:
+        """A database with no schema at all, as a fresh production database starts."""
+        name = f"noor_e_{uuid.uuid4().hex[:12]}"
+        with psycopg.connect(server_admin_url(self.template_url), autocommit=True) as conn:
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        self.created.append(name)
+        return with_database(self.template_url, name)
+
     def drop_all(self) -> None:
         with psycopg.connect(server_admin_url(self.template_url), autocommit=True) as conn:
             for name in [*self.created, self.template_name]:
