@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from langgraph.config import get_config
+
 from agent.model import SalesModel
 
 if TYPE_CHECKING:
@@ -46,3 +48,13 @@ class Context:
 
             self.model = make_model()
         return self.model
+
+
+def thread_id() -> str:
+    """The conversation this graph run belongs to ("channelId:chatId"), from the run's configuration."""
+    return str(get_config().get("configurable", {}).get("thread_id", ""))
+
+
+def chat_id() -> str:
+    """The customer's WhatsApp chat id (their phone number): the thread id's last part."""
+    return thread_id().rsplit(":", 1)[-1]

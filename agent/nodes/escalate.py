@@ -7,10 +7,9 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from langgraph.config import get_config
 from langgraph.runtime import Runtime
 
-from agent.context import Context
+from agent.context import Context, thread_id
 from agent.escalation import EscalationDecision, EscalationSignals, next_escalation, opened_record
 from agent.history import conversation
 from agent.offline import latest_customer_text
@@ -23,10 +22,6 @@ UNHELPFUL_KINDS = frozenset({"nothing_found", "faq_unknown", "sku_unknown", "cat
 
 
 FILE_PROBLEMS = frozenset({"media_download_failed", "media_too_large"})
-
-
-def thread_id() -> str:
-    return str(get_config().get("configurable", {}).get("thread_id", ""))
 
 
 def signals_for(state: SalesState, context: Context, failed_turns: int) -> EscalationSignals:

@@ -8,9 +8,8 @@ from typing import Any
 
 from langgraph.runtime import Runtime
 
-from agent.context import Context
+from agent.context import Context, chat_id, thread_id
 from agent.language import detect_language
-from agent.nodes.escalate import thread_id
 from agent.state import Customer, SalesState
 
 log = logging.getLogger(__name__)
@@ -19,11 +18,10 @@ log = logging.getLogger(__name__)
 async def identify(state: SalesState, context: Context) -> Customer | None:
     if context.commerce is None or state.get("customer"):
         return None
-    thread = thread_id()
     try:
-        record = await context.commerce.customers.identify(thread, thread.rsplit(":", 1)[-1])
+        record = await context.commerce.customers.identify(thread_id(), chat_id())
     except Exception:  # Zoho down or an odd chat id: the customer still gets an answer, just not by name
-        log.exception("could not identify the customer of %s", thread)
+        log.exception("could not identify the customer of %s", thread_id())
         return None
     return record.to_state()
 

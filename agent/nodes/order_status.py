@@ -7,10 +7,9 @@ from typing import Any
 
 from langgraph.runtime import Runtime
 
-from agent.context import Context
+from agent.context import Context, thread_id
 from agent.crm import order_status as look_up_order
 from agent.history import conversation
-from agent.nodes.escalate import thread_id
 from agent.offline import latest_customer_text
 from agent.state import SalesState
 

@@ -14,10 +14,9 @@ from typing import TYPE_CHECKING, Any
 
 from langgraph.runtime import Runtime
 
-from agent.context import Context
+from agent.context import Context, chat_id, thread_id
 from agent.customers import CustomerRecord
 from agent.history import conversation
-from agent.nodes.escalate import thread_id
 from agent.offline import latest_customer_text
 from agent.pricing import DiscountDecision, ItemUnavailable, QuoteLine, price_lines, quote_totals
 from agent.quote_details import confirms, declines, read_details, requested_percent, wants_discount
@@ -122,7 +121,7 @@ async def quote(state: SalesState, runtime: Runtime[Context]) -> dict[str, Any]:
     customer.update(read_details(text, customer, current.get("asked", [])))  # type: ignore[typeddict-item]
     record = CustomerRecord.from_state(customer)
     if not record.phone:
-        record = CustomerRecord(phone=thread_id().rsplit(":", 1)[-1])
+        record = CustomerRecord(phone=chat_id())
         customer["phone"] = record.phone
     update: dict[str, Any] = {"customer": customer}
 
