@@ -12,7 +12,7 @@ from langgraph.types import StateSnapshot
 
 from graphs.sales import builder
 from server.escalations import hand_back, release_idle_threads
-from tests.support.inbox import connect, graph_escalation, wait_answered
+from tests.support.inbox import connect, escalations_of, graph_escalation, wait_answered
 from tests.support.wazzup import NoorClient
 
 HUMAN_REQUESTS = {
@@ -40,18 +40,6 @@ async def conversation_row(database_url: str, chat_id: str) -> dict[str, Any]:
         ).fetchone()
     assert row is not None
     return dict(row)
-
-
-async def escalations_of(database_url: str, chat_id: str) -> list[dict[str, Any]]:
-    async with await connect(database_url) as conn:
-        rows = await (
-            await conn.execute(
-                "SELECT e.reason, e.episode FROM escalations e JOIN conversations c ON c.id = e.conversation_id"
-                " WHERE c.chat_id = %s ORDER BY e.id",
-                (chat_id,),
-            )
-        ).fetchall()
-    return [dict(r) for r in rows]
 
 
 @pytest.mark.parametrize("language", ["en", "ar", "ru"])

@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.support.inbox import connect, conversation_id, graph_escalation, sign_in
+from tests.support.inbox import connect, conversation_id, escalations_of, graph_escalation, sign_in
 from tests.support.wazzup import NoorClient, inbound
 from tests.tools.media import samples
 from tests.tools.speech.audio import missing_tools, speak_ogg
@@ -61,18 +61,6 @@ async def media_rows(database_url: str, chat: str) -> list[dict[str, Any]]:
             )
         ).fetchall()
     return [dict(r) for r in rows]
-
-
-async def escalations_of(database_url: str, chat: str) -> list[str]:
-    async with await connect(database_url) as conn:
-        rows = await (
-            await conn.execute(
-                "SELECT e.reason FROM escalations e JOIN conversations c ON c.id = e.conversation_id"
-                " WHERE c.chat_id = %s ORDER BY e.id",
-                (chat,),
-            )
-        ).fetchall()
-    return [r["reason"] for r in rows]
 
 
 async def alerts_naming(url: str, needle: str, timeout: float = 30.0) -> list[str]:

@@ -113,3 +113,16 @@ async def graph_escalation(database_url: str, chat_id: str, timeout: float = 60.
             return dict(row)
         await asyncio.sleep(0.1)
     raise AssertionError(f"no open escalation for chat {chat_id}")
+
+
+async def escalations_of(database_url: str, chat_id: str) -> list[dict[str, Any]]:
+    """Every escalation episode of the chat, oldest first: reason and episode number."""
+    async with await connect(database_url) as conn:
+        rows = await (
+            await conn.execute(
+                "SELECT e.reason, e.episode FROM escalations e JOIN conversations c ON c.id = e.conversation_id"
+                " WHERE c.chat_id = %s ORDER BY e.id",
+                (chat_id,),
+            )
+        ).fetchall()
+    return [dict(r) for r in rows]
