@@ -7,53 +7,14 @@ words. Two implementations: the deterministic offline model (the embedded defaul
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, Literal, Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 from langchain_core.messages import AnyMessage
 from langchain_core.tools import BaseTool
 from pydantic import BaseModel, Field
 
 from agent.language import Language
-
-Intent = Literal[
-    "greeting",
-    "product_search",
-    "product_question",
-    "price_stock",
-    "quotation",
-    "order_status",
-    "complaint",
-    "human_request",
-    "faq",
-    "small_talk",
-    "thanks",
-    "out_of_scope",
-]
-
-
-class Slots(BaseModel):
-    """Facts the customer stated explicitly in this turn (nothing guessed)."""
-
-    categories: list[str] = Field(default_factory=list, description="Catalog categories, e.g. 'Mesh Chairs'")
-    colors: list[str] = Field(default_factory=list)
-    materials: list[str] = Field(default_factory=list)
-    quantity: int | None = Field(default=None, ge=1, le=100_000)
-    budget_total: float | None = Field(default=None, gt=0, description="AED for the whole order")
-    budget_per_unit: float | None = Field(default=None, gt=0, description="AED per piece")
-    min_width_cm: float | None = Field(default=None, gt=0)
-    max_width_cm: float | None = Field(default=None, gt=0)
-    in_stock_only: bool = False
-    skus: list[str] = Field(default_factory=list, description="Product codes written by the customer")
-    pick: int | None = Field(default=None, ge=1, le=10, description="'the second one' = 2, of the options shown")
-    customer_name: str | None = None
-    company: str | None = None
-    email: str | None = None
-
-
-class Understanding(BaseModel):
-    intent: Intent
-    slots: Slots = Field(default_factory=Slots)
-    faq_topic: Literal["delivery", "warranty", "payment", "returns", "company", "other"] | None = None
+from agent.understanding import Understanding
 
 
 class Usage(BaseModel):

@@ -13,8 +13,9 @@ from langchain_core.messages import AIMessage, AnyMessage, BaseMessage, SystemMe
 from langchain_core.tools import BaseTool
 
 from agent.language import Language
-from agent.model import Reply, ReplyBrief, SalesModel, ToolCallingModel, Understanding, Usage
+from agent.model import Reply, ReplyBrief, SalesModel, ToolCallingModel, Usage
 from agent.offline import OfflineModel
+from agent.understanding import Understanding
 from prompts import load_prompt, load_system_prompt
 
 log = logging.getLogger(__name__)

@@ -12,8 +12,9 @@ from langchain_core.messages import AnyMessage, HumanMessage
 
 from agent.intents import classify
 from agent.language import Language
-from agent.model import Reply, ReplyBrief, Understanding
+from agent.model import Reply, ReplyBrief
 from agent.slots import read_slots
+from agent.understanding import Understanding
 from agent.wording import Wording
 
 
@@ -38,7 +39,7 @@ class OfflineModel:
         slots = read_slots(text)
         product_cues = bool(slots.categories or slots.skus or slots.pick or slots.colors or slots.materials)
         intent, topic = classify(text, has_product_cues=product_cues)
-        return Understanding(intent=intent, slots=slots, faq_topic=topic)
+        return Understanding(intents=[intent], slots=slots, faq_topic=topic)
 
     async def write(self, brief: ReplyBrief, messages: Sequence[AnyMessage]) -> Reply:
         if self.latency_seconds:

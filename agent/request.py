@@ -6,8 +6,8 @@ said before ("make it 12", "under 900 instead"), and what they did not mention s
 
 from __future__ import annotations
 
-from agent.model import Slots
 from agent.state import OfferedProduct, Request
+from agent.understanding import Slots
 
 
 def merge_request(previous: Request, slots: Slots) -> Request:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from agent.model import Slots
+from agent.understanding import Slots
 from tools.catalog.normalize import ascii_digits
 from tools.catalog.query import parse_query
 

@@ -12,7 +12,7 @@ from langchain_core.messages import AnyMessage
 from langgraph.graph.message import add_messages
 
 from agent.language import Language
-from agent.model import Intent
+from agent.understanding import Intent
 
 
 class InboundItem(TypedDict):

@@ -10,12 +10,12 @@ from langgraph.types import Command
 from agent.context import Context
 from agent.history import conversation
 from agent.intents import OUT_OF_CATALOG
-from agent.model import Intent
 from agent.offline import latest_customer_text
 from agent.quote_details import confirms, declines, read_details, wants_discount
 from agent.request import merge_request, resolve_pick
 from agent.slots import read_slots
 from agent.state import Request, SalesState
+from agent.understanding import Intent
 
 NEEDS_RETRIEVAL: frozenset[Intent] = frozenset(
     {"product_search", "product_question", "price_stock", "quotation", "faq", "out_of_scope"}
@@ -65,7 +65,7 @@ async def intent(
         # a photo the vision model described: search for what it shows
         seen = read_slots(" ".join(described[0].values()))
         slots = slots.model_copy(update={k: getattr(seen, k) for k in ("categories", "colors", "materials")})
-        understanding = understanding.model_copy(update={"intent": "product_search", "slots": slots})
+        understanding = understanding.model_copy(update={"intents": ["product_search"], "slots": slots})
     previous = state.get("request", {})
     if OUT_OF_CATALOG.search(latest_customer_text(conversation(state))) and not (slots.categories or slots.skus):
         previous = {}  # "do you sell laptops?": a new topic, answered honestly

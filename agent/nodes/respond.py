@@ -10,8 +10,9 @@ from langgraph.runtime import Runtime
 
 from agent.context import Context
 from agent.history import bounded_update, conversation
-from agent.model import Intent, ReplyBrief, ToolCallingModel
+from agent.model import ReplyBrief, ToolCallingModel
 from agent.state import SalesState
+from agent.understanding import Intent
 from tools.live_stock import live_stock_tool
 
 # What to say when no tool ran this turn.

@@ -27,7 +27,7 @@ INVENTED_PRICE = re.compile(r"(?<![\d,.])99\.00")
 
 MODEL = "deepseek/deepseek-v3.2"
 UNDERSTAND_BUDGET = {
-    "intent": "product_search",
+    "intents": ["product_search"],
     "slots": {"categories": ["Ergonomic & Task Chairs"], "quantity": 8, "budget_total": 6000},
 }
 
@@ -168,7 +168,7 @@ async def test_every_request_carries_the_persona_and_the_rules_in_the_customers_
     chat, fake = conversation
     prompt = load_system_prompt(language)
     for text, intent, answer in GREETINGS[language]:
-        fake.script_tool_call("Understanding", {"intent": intent})
+        fake.script_tool_call("Understanding", {"intents": [intent]})
         fake.script_text(answer)
         assert await chat.say(text) == answer
         assert (await chat.state())["reply_meta"]["prompt_version"] == prompt.version
@@ -216,7 +216,7 @@ async def test_the_model_looks_up_live_stock_and_may_state_what_the_tool_returne
     price, stock = float(product.price) + 85, product.available_stock + 4
     set_live_figures(zoho[0], product.item_id, price=price, stock=stock)
     answer = f"You're welcome! *{product.name}* ({SKU}) is {money(price)} AED excl. VAT, {stock} in stock right now."
-    fake.script_tool_call("Understanding", {"intent": "thanks"})  # no catalog facts this turn
+    fake.script_tool_call("Understanding", {"intents": ["thanks"]})  # no catalog facts this turn
     fake.script_tool_call("live_stock", {"sku": SKU})
     fake.script_text(answer)
     reply = await chat.say(ASKED)
@@ -236,7 +236,7 @@ async def test_a_number_the_tool_did_not_return_is_still_overruled(
 ) -> None:
     chat, fake = conversation
     chat.context.inventory = live
-    fake.script_tool_call("Understanding", {"intent": "thanks"})
+    fake.script_tool_call("Understanding", {"intents": ["thanks"]})
     fake.script_tool_call("live_stock", {"sku": SKU})
     fake.script_text(f"Good news: {SKU} is only 99.00 AED this week, 500 in stock!")
     reply = await chat.say(ASKED)
@@ -252,7 +252,7 @@ async def test_tool_errors_reach_the_model_as_tool_results_and_the_customer_gets
     zoho[0].fail_next(50, 503, product="inventory")  # Zoho down: the catalog mirror answers, and says so
     product = PRODUCTS[SKU]
     answer = f"According to our catalog, {SKU} is {money(float(product.price))} AED. I couldn't find XX-NOPE-1."
-    fake.script_tool_call("Understanding", {"intent": "thanks"})
+    fake.script_tool_call("Understanding", {"intents": ["thanks"]})
     fake.script(
         ScriptedReply(
             tool_calls=[
@@ -278,7 +278,7 @@ async def test_a_figure_the_model_passed_to_a_tool_does_not_become_a_fact(
 ) -> None:
     chat, fake = conversation
     chat.context.inventory = live
-    fake.script_tool_call("Understanding", {"intent": "thanks"})
+    fake.script_tool_call("Understanding", {"intents": ["thanks"]})
     fake.script_tool_call("live_stock", {"sku": "1,999.00"})
     fake.script_text("Our best table is 1,999.00 AED!")
     reply = await chat.say("Thanks! What is your best meeting table?")
@@ -292,7 +292,7 @@ async def test_tool_calls_stop_after_the_last_round_and_the_model_has_to_write(
     chat.context.inventory = live
     product = PRODUCTS[SKU]
     answer = f"{SKU}: {money(float(product.price))} AED, {product.available_stock} in stock."
-    fake.script_tool_call("Understanding", {"intent": "thanks"})
+    fake.script_tool_call("Understanding", {"intents": ["thanks"]})
     for _ in range(MAX_TOOL_ROUNDS):
         fake.script_tool_call("live_stock", {"sku": SKU})
     fake.script(ScriptedReply(content=answer, tool_calls=[{"name": "live_stock", "arguments": {"sku": SKU}}]))
@@ -309,7 +309,7 @@ async def test_a_provider_failure_after_a_tool_call_still_gets_the_customer_a_co
 ) -> None:
     chat, fake = conversation
     chat.context.inventory = live
-    fake.script_tool_call("Understanding", {"intent": "price_stock", "slots": {"skus": [SKU]}})
+    fake.script_tool_call("Understanding", {"intents": ["price_stock"], "slots": {"skus": [SKU]}})
     fake.script_tool_call("live_stock", {"sku": SKU})
     fake.script_error(429, retry_after=1)  # mid-reply: the provider gives out
     reply = await chat.say(f"How much is {SKU}? Is it in stock?")

@@ -15,8 +15,9 @@ import pytest
 from langchain_core.messages import AnyMessage
 
 from agent.language import Language
-from agent.model import Reply, ReplyBrief, Understanding, Usage
+from agent.model import Reply, ReplyBrief, Usage
 from agent.offline import OfflineModel
+from agent.understanding import Understanding
 from evals.results import diff_against
 from evals.runner import RunOptions, run_scenarios
 from evals.scenario import Scenario, StockOverride, load_scenarios

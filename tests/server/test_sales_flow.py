@@ -251,7 +251,7 @@ async def script(noor: NoorClient, *replies: dict[str, Any]) -> None:
 
 
 def understanding(intent: str, **slots: Any) -> dict[str, Any]:
-    return {"tool_calls": [{"name": "Understanding", "arguments": {"intent": intent, "slots": slots}}]}
+    return {"tool_calls": [{"name": "Understanding", "arguments": {"intents": [intent], "slots": slots}}]}
 
 
 async def test_through_openrouter_the_prompt_reaches_every_request_and_only_tool_figures_reach_the_customer(
