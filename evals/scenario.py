@@ -14,6 +14,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from agent.language import Language
+from agent.understanding import Slots, Understanding
 
 SCENARIOS_DIR = Path(__file__).resolve().parent / "scenarios"
 MEDIA_DIR = Path(__file__).resolve().parent / "media"
@@ -74,6 +75,17 @@ class TurnExpect(Strict):
     intent: str | None = Field(default=None, description="`intent` in the graph state after this turn")
 
 
+class GoldSlots(Slots):
+    model_config = ConfigDict(extra="forbid")
+
+
+class GoldUnderstanding(Understanding):
+    """A turn's gold `Understanding`: only what the message states is written; omitted slots keep their default."""
+
+    model_config = ConfigDict(extra="forbid")
+    slots: GoldSlots = Field(default_factory=GoldSlots)
+
+
 class Turn(Strict):
     """One customer action. Exactly one of say / burst / voice / image / document / echo / goal."""
 
@@ -92,6 +104,9 @@ class Turn(Strict):
     )
     max_turns: int = Field(default=4, ge=1, le=20)
     expect: TurnExpect = Field(default_factory=TurnExpect)
+    understanding: GoldUnderstanding | None = Field(
+        default=None, description="What a model that understands this turn correctly returns (gold label)"
+    )
 
     @model_validator(mode="after")
     def _one_action(self) -> Turn:
