@@ -11,10 +11,10 @@ from typing import TYPE_CHECKING
 
 from langgraph.config import get_config
 
-from agent.model import SalesModel
+from agent.models.base import SalesModel
 
 if TYPE_CHECKING:
-    from agent.services import Commerce, EscalationDesk
+    from agent.services.commerce import Commerce, EscalationDesk
     from tools.catalog.search import CatalogSearch
     from tools.knowledge import KnowledgeBase
     from tools.live_stock import LiveStock
@@ -44,7 +44,7 @@ class Context:
 
     def sales_model(self) -> SalesModel:
         if self.model is None:
-            from agent.models import make_model
+            from agent.models.chat import make_model
 
             self.model = make_model()
         return self.model

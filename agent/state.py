@@ -95,7 +95,7 @@ class Quote(TypedDict, total=False):
 
 
 class Escalation(TypedDict, total=False):
-    """The thread's escalation record (agent/escalation.py EscalationRecord): once per episode."""
+    """The thread's escalation record (agent/policies/escalation.py EscalationRecord): once per episode."""
 
     active: bool
     reason: str

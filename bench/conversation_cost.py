@@ -24,8 +24,8 @@ from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver
 from psycopg import AsyncConnection
 
 from agent.context import Context
-from agent.models import ChatSalesModel, FallbackModel
-from agent.offline import OfflineModel
+from agent.models.chat import ChatSalesModel, FallbackModel
+from agent.models.offline import OfflineModel
 from agent.state import TurnInput
 from bench.common import free_port, scratch_database
 from graphs.sales import builder

@@ -20,8 +20,8 @@ from pathlib import Path
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from agent.model import SalesModel
-from agent.offline import OfflineModel
+from agent.models.base import SalesModel
+from agent.models.offline import OfflineModel
 from evals.judge import ModelJudge
 from evals.report import print_report, write_html, write_json
 from evals.results import RunOut, TrialOut, diff_against
@@ -91,7 +91,7 @@ def model_under_test(name: str) -> SalesModel:
     if name == "offline":
         return OfflineModel()
     openrouter_key()
-    from agent.models import make_model
+    from agent.models.chat import make_model
 
     return make_model()
 

@@ -28,7 +28,7 @@ from langgraph.graph.state import CompiledStateGraph
 from psycopg_pool import AsyncConnectionPool
 from pydantic import SecretStr
 
-from agent.model import SalesModel
+from agent.models.base import SalesModel
 from evals.fakes import CatalogView
 from evals.scenario import MEDIA_DIR
 from graphs.sales import builder as sales_builder

@@ -17,7 +17,7 @@ from typing import Any, Literal
 
 from psycopg_pool import AsyncConnectionPool
 
-from agent.escalation import REASON_LABELS
+from agent.policies.escalation import REASON_LABELS
 from server.loops import WokenLoop
 from tools.telegram import (
     TelegramClient,

@@ -37,7 +37,7 @@ async def prepare_database(settings: Settings) -> str:
 def create_app(settings: Settings | None = None) -> FastAPI:
     from fastapi import FastAPI
 
-    from agent.models import make_model
+    from agent.models.chat import make_model
     from sandbox.mount import create_sandbox
     from server import documents, health, webhooks
     from server.api import products as products_api

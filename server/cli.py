@@ -66,7 +66,7 @@ def worker() -> None:
         # The schema first (with `noor run`, this process often gets the migration lock before the API process
         # has loaded its web stack), then the graph, the model and the catalog.
         database_url = await prepare_database(settings)
-        from agent.models import make_model
+        from agent.models.chat import make_model
         from server.pipeline import serve_worker
 
         await serve_worker(settings, database_url, make_model())

@@ -7,11 +7,11 @@ from typing import Any
 import httpx
 from psycopg_pool import AsyncConnectionPool
 
-from agent.crm import CrmStages, CrmSync
-from agent.customers import CustomerDirectory
-from agent.pricing import DiscountPolicy, parse_tiers
-from agent.quotes import QuoteService
-from agent.services import Commerce
+from agent.policies.pricing import DiscountPolicy, parse_tiers
+from agent.services.commerce import Commerce
+from agent.services.crm import CrmStages, CrmSync
+from agent.services.customers import CustomerDirectory
+from agent.services.quotes import QuoteService
 from server.documents import DocumentLinks
 from server.settings import Settings
 from tools.quote_pdf import SellerDetails

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 from psycopg_pool import AsyncConnectionPool
 
-from agent.model import SalesModel
+from agent.models.base import SalesModel
 from server.deliveries import DeliveryWriter
 from server.settings import Settings
 from server.workers import WorkerSupervisor

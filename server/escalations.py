@@ -5,7 +5,7 @@ The contract with the graph/worker side:
 - `escalate(conn, conversation_id, decision, ...)` opens the conversation's escalation episode once: while
   an escalation is open (resolved_at IS NULL) it returns that one (`created=False`). The database numbers
   episodes (1, 2, ...); keep the returned episode in the graph's escalation record. It routes a manager
-  (agent/routing.py), assigns the conversation, queues the Telegram alert (alert_status 'pending', sent
+  (agent/policies/routing.py), assigns the conversation, queues the Telegram alert (alert_status 'pending', sent
   by server/alerts.py `AlertDispatcher`) and, with `take_over_now=True`, puts the conversation in human
   mode (server/inbox.py `take_over`). Call it inside the transaction that queues the holding message,
   after queuing it, or pass `take_over_now=False` and take over later: a turn's reply is only queued
@@ -31,9 +31,9 @@ from typing import Any, Literal
 from psycopg import AsyncConnection
 from psycopg_pool import AsyncConnectionPool
 
-from agent.escalation import EscalationDecision
-from agent.routing import RoutingDecision, route
-from agent.services import EscalationTicket
+from agent.policies.escalation import EscalationDecision
+from agent.policies.routing import RoutingDecision, route
+from agent.services.commerce import EscalationTicket
 from server.inbox import WORK_CHANNEL, take_over
 from server.loops import WokenLoop
 from server.managers import manager_profiles, open_loads

@@ -19,7 +19,7 @@ from typing import Any, Literal
 
 from psycopg import AsyncConnection
 
-from agent.routing import ManagerProfile
+from agent.policies.routing import ManagerProfile
 
 SCRYPT_N = 2**14
 SCRYPT_R = 8

@@ -19,7 +19,7 @@ import psycopg
 from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver
 
 from agent.context import Context
-from agent.model import SalesModel
+from agent.models.base import SalesModel
 from graphs.sales import builder as sales_builder
 from server.catalog import CatalogService
 from server.commerce import build_commerce

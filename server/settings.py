@@ -101,7 +101,8 @@ class Settings(BaseSettings):
     )
     vision_timeout_seconds: float = Field(default=30.0, gt=0)
 
-    # Quotations, pricing and Zoho CRM (issue 5): agent/pricing.py, agent/quotes.py, agent/crm.py, server/documents.py
+    # Quotations, pricing and Zoho CRM (issue 5): agent/policies/pricing.py, agent/services/quotes.py,
+    # agent/services/crm.py, server/documents.py
     vat_rate: Decimal = Field(default=Decimal("0.05"), ge=0, le=1, description="UAE VAT on the discounted subtotal")
     quote_validity_days: int = Field(default=14, ge=1)
     discount_tiers: str = Field(
@@ -201,7 +202,7 @@ class Settings(BaseSettings):
         return self.openrouter_api_key is None
 
     # Provider deadlines: a hanging provider (timeout and retry) must not keep the customer waiting; after this
-    # long per call the offline model answers instead (agent/models.py FallbackModel)
+    # long per call the offline model answers instead (agent/models/chat.py FallbackModel)
     model_understand_deadline_seconds: float = Field(
         default=8.0, gt=0, description="Overall time for the provider to understand a message"
     )

@@ -17,10 +17,10 @@ from langgraph.types import Command
 from psycopg import AsyncConnection
 
 from agent.context import Context
-from agent.human import HumanResponse, handback_update
+from agent.handover import HumanResponse, handback_update
 from agent.language import Language
-from agent.model import ReplyBrief
-from agent.offline import OfflineModel
+from agent.models.base import ReplyBrief
+from agent.models.offline import OfflineModel
 from agent.state import InboundItem, MediaNote, SalesState, TurnInput, TurnOutput
 from server.inbox import take_over
 

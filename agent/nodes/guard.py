@@ -13,9 +13,9 @@ from langgraph.runtime import Runtime
 
 from agent.context import Context
 from agent.language import detect_language
-from agent.model import ReplyBrief
+from agent.models.base import ReplyBrief
+from agent.models.offline import OfflineModel
 from agent.nodes.respond import situation_for
-from agent.offline import OfflineModel
 from agent.state import ReplyPart, SalesState
 from tools.catalog.normalize import ascii_digits
 

@@ -9,8 +9,8 @@ from langchain_core.messages import AIMessage
 from langgraph.runtime import Runtime
 
 from agent.context import Context
-from agent.history import bounded_update, conversation
-from agent.model import ReplyBrief, ToolCallingModel
+from agent.conversation import bounded_update, conversation
+from agent.models.base import ReplyBrief, ToolCallingModel
 from agent.state import SalesState
 from agent.understanding import Intent
 from tools.live_stock import live_stock_tool

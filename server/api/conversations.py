@@ -13,7 +13,7 @@ from fastapi import APIRouter, HTTPException, Query
 from fastapi.encoders import jsonable_encoder
 from pydantic import BaseModel, ConfigDict, Field
 
-from agent.escalation import REASON_LABELS
+from agent.policies.escalation import REASON_LABELS
 from server import escalations
 from server.auth import ApiSession
 from server.deps import ServicesDep

@@ -7,7 +7,7 @@ from typing import Any, Literal
 from fastapi import APIRouter, HTTPException, Query
 from fastapi.encoders import jsonable_encoder
 
-from agent.escalation import REASON_LABELS
+from agent.policies.escalation import REASON_LABELS
 from server import escalations
 from server.api.conversations import HandBackIn, HandBackOut, TakeOut
 from server.auth import ApiSession

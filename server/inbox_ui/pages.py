@@ -13,7 +13,7 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import FileResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from agent.escalation import REASON_LABELS
+from agent.policies.escalation import REASON_LABELS
 from server import escalations
 from server.api.conversations import author_name, dubai_time
 from server.auth import (

@@ -11,7 +11,7 @@ import httpx
 import pytest
 from psycopg_pool import AsyncConnectionPool
 
-from agent.escalation import decide_escalation
+from agent.policies.escalation import decide_escalation
 from sandbox.seed import demo_managers
 from sandbox.telegram import DEMO_TOKEN, FakeTelegram
 from server.alerts import AlertDispatcher, escalation_files, send_escalation_alert

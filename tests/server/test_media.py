@@ -16,7 +16,7 @@ from langgraph.checkpoint.memory import InMemorySaver
 from psycopg_pool import AsyncConnectionPool
 
 from agent.context import Context
-from agent.offline import OfflineModel
+from agent.models.offline import OfflineModel
 from agent.state import InboundItem, TurnInput
 from graphs.sales import builder
 from sandbox.openai_audio import DEMO_OPENAI_KEY, FakeOpenAIAudio

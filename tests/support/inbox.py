@@ -13,7 +13,7 @@ import httpx
 import psycopg
 from psycopg.rows import dict_row
 
-from agent.escalation import EscalationDecision, decide_escalation
+from agent.policies.escalation import EscalationDecision, decide_escalation
 from server.escalations import OpenedEscalation, escalate
 
 DEMO_PASSWORD = "noor-demo"

@@ -4,9 +4,9 @@ from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
-from agent.crm import CrmStages, DealLink, opportunity_key, order_status, parse_order_reference
-from agent.customers import CustomerRecord
-from agent.pricing import QuoteLine, quote_totals
+from agent.policies.pricing import QuoteLine, quote_totals
+from agent.services.crm import CrmStages, DealLink, opportunity_key, order_status, parse_order_reference
+from agent.services.customers import CustomerRecord
 from tests.agent.commerce.conftest import Commerce
 from tools.zoho import Deal, NewSalesOrder, NewSalesOrderLine
 

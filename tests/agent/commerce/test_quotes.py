@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from agent.customers import CustomerRecord
-from agent.pricing import price_lines, quote_totals, unit_price
-from agent.quotes import (
+from agent.policies.pricing import price_lines, quote_totals, unit_price
+from agent.services.customers import CustomerRecord
+from agent.services.quotes import (
     OrderNotPlaced,
     QuoteLocked,
     QuoteNotReady,

@@ -327,7 +327,7 @@ async def test_the_catalog_index_graph_runs_the_same_sync(
     http: httpx.AsyncClient,
     catalog: LocalCatalog,
 ) -> None:
-    from agent.catalog_index import CatalogIndexContext
+    from agent.nodes.catalog_index import CatalogIndexContext
     from graphs.catalog_index import graph
 
     fake.inventory.items = {i["item_id"]: i for i in small_catalog(45)}

@@ -10,11 +10,11 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
-    from agent.crm import CrmSync
-    from agent.customers import CustomerDirectory
-    from agent.escalation import EscalationDecision
-    from agent.pricing import DiscountPolicy
-    from agent.quotes import DocumentPublisher, QuoteService
+    from agent.policies.escalation import EscalationDecision
+    from agent.policies.pricing import DiscountPolicy
+    from agent.services.crm import CrmSync
+    from agent.services.customers import CustomerDirectory
+    from agent.services.quotes import DocumentPublisher, QuoteService
     from tools.quote_pdf import SellerDetails
     from tools.zoho import ZohoInventoryClient
 

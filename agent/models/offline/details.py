@@ -9,8 +9,8 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
-from agent.customers import INDIVIDUAL
-from agent.quotes import emirate_of, is_specific_area, is_valid_email, normalise_company
+from agent.services.customers import INDIVIDUAL
+from agent.services.quotes import emirate_of, is_specific_area, is_valid_email, normalise_company
 from agent.state import Customer
 from tools.catalog.normalize import ascii_digits
 

@@ -10,12 +10,12 @@ from collections.abc import Sequence
 
 from langchain_core.messages import AnyMessage, HumanMessage
 
-from agent.intents import classify
 from agent.language import Language
-from agent.model import Reply, ReplyBrief
-from agent.slots import read_slots
+from agent.models.base import Reply, ReplyBrief
+from agent.models.offline.intents import classify
+from agent.models.offline.slots import read_slots
+from agent.models.offline.wording import Wording
 from agent.understanding import Understanding
-from agent.wording import Wording
 
 
 def latest_customer_text(messages: Sequence[AnyMessage]) -> str:

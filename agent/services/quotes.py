@@ -23,9 +23,9 @@ from typing import Any, Literal, Protocol
 
 from psycopg_pool import AsyncConnectionPool
 
-from agent.crm import keyed_lock
-from agent.customers import INDIVIDUAL, CustomerRecord
-from agent.pricing import VAT_RATE, DiscountDecision, QuoteLine, QuoteTotals, to_decimal
+from agent.policies.pricing import VAT_RATE, DiscountDecision, QuoteLine, QuoteTotals, to_decimal
+from agent.services.crm import keyed_lock
+from agent.services.customers import INDIVIDUAL, CustomerRecord
 from agent.state import Customer, Quote
 from tools.quote_pdf import PdfLine, QuoteDocument, QuotePdf, SellerDetails, quote_pdf
 from tools.zoho import (

@@ -13,8 +13,8 @@ from langchain_core.messages import AIMessage, AnyMessage, BaseMessage, SystemMe
 from langchain_core.tools import BaseTool
 
 from agent.language import Language
-from agent.model import Reply, ReplyBrief, SalesModel, ToolCallingModel, Usage
-from agent.offline import OfflineModel
+from agent.models.base import Reply, ReplyBrief, SalesModel, ToolCallingModel, Usage
+from agent.models.offline import OfflineModel
 from agent.understanding import Understanding
 from prompts import load_prompt, load_system_prompt
 

@@ -18,7 +18,7 @@ from typing import Any
 
 from psycopg_pool import AsyncConnectionPool
 
-from agent.crm import write_note_once
+from agent.services.crm import write_note_once
 from agent.state import Customer
 from tools.zoho import CrmContact, InventoryContact, ZohoCrmClient, ZohoInventoryClient, phone_to_e164
 

@@ -11,7 +11,7 @@ from typing import Any, Literal, TypedDict
 
 from langchain_core.messages import SystemMessage
 
-from agent.escalation import REASON_LABELS, closed_record
+from agent.policies.escalation import REASON_LABELS, closed_record
 from agent.state import SalesState
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-from agent.slots import product_codes, read_quantity
+from agent.models.offline.slots import product_codes, read_quantity
 from agent.understanding import Intent
 
 FaqTopic = Literal["delivery", "warranty", "payment", "returns", "company", "other"]

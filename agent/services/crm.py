@@ -42,8 +42,8 @@ from tools.zoho import (
 from tools.zoho.phone import chat_id
 
 if TYPE_CHECKING:
-    from agent.customers import CustomerRecord
-    from agent.pricing import QuoteTotals
+    from agent.policies.pricing import QuoteTotals
+    from agent.services.customers import CustomerRecord
 
 log = logging.getLogger(__name__)
 
@@ -509,7 +509,7 @@ class CrmSync:
 
 
 def _record(customer: CustomerRecord | Customer) -> CustomerRecord:
-    from agent.customers import CustomerRecord
+    from agent.services.customers import CustomerRecord
 
     if isinstance(customer, CustomerRecord):
         return customer
