@@ -106,7 +106,7 @@ class Escalation(TypedDict, total=False):
 
 
 class MediaNote(TypedDict, total=False):
-    """What the worker's media preparation found in this turn's files (server/media.py `decide`)."""
+    """What the worker's media preparation found in this turn's files (server/worker/media.py `decide`)."""
 
     ask_to_type: bool
     """A voice note could not be turned into text: ask, once, to type it."""

@@ -32,10 +32,10 @@ from agent.models.base import SalesModel
 from evals.fakes import CatalogView
 from evals.scenario import MEDIA_DIR
 from graphs.sales import builder as sales_builder
-from server.app import create_app
-from server.pipeline import Pipeline
 from server.settings import Settings
 from server.storage.database import drop_database, make_pool, resolve_database_url
+from server.web.app import create_app
+from server.worker.main import Pipeline
 from tools.catalog.normalize import compact_sku
 
 log = logging.getLogger(__name__)
@@ -189,7 +189,7 @@ class EvalService:
         """An incremental Zoho sync now (as the workers' schedule would run later), then wait until the
         service's catalog search shows `expected` (SKU → price, stock, listed): changes made in the fake Zoho
         reach the catalog the way real ones do, and every process follows the table (NOTIFY) within ms."""
-        from server.catalog import inventory_client
+        from server.components.catalog import inventory_client
         from tools.catalog.sync import CatalogSync
 
         assert self.settings is not None, "the service is not started"

@@ -16,8 +16,8 @@ log = logging.getLogger("noor")
 def run() -> None:
     import asyncio
 
-    from server import workers
-    from server.app import prepare_database
+    from server.web.app import prepare_database
+    from server.worker import supervisor as workers
 
     settings = get_settings()
     configure_logging(settings.log_level)
@@ -45,7 +45,7 @@ def run() -> None:
     print("\n".join(lines), flush=True)
     import uvicorn
 
-    from server.app import create_app
+    from server.web.app import create_app
 
     try:
         uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_config=None, access_log=False)
@@ -57,7 +57,7 @@ def worker() -> None:
     """Turns and sends only, no HTTP: scale out by running several against one database."""
     import asyncio
 
-    from server.app import prepare_database
+    from server.web.app import prepare_database
 
     settings = get_settings()
     configure_logging(settings.log_level)
@@ -67,7 +67,7 @@ def worker() -> None:
         # has loaded its web stack), then the graph, the model and the catalog.
         database_url = await prepare_database(settings)
         from agent.models.chat import make_model
-        from server.pipeline import serve_worker
+        from server.worker.main import serve_worker
 
         await serve_worker(settings, database_url, make_model())
 
@@ -78,8 +78,8 @@ def sync(full: bool) -> None:
     """One catalog sync from Zoho Inventory (full, or incremental since the last one), with a progress bar."""
     import asyncio
 
-    from server.app import prepare_database
-    from server.catalog import sync_once
+    from server.components.catalog import sync_once
+    from server.web.app import prepare_database
 
     settings = get_settings()
     configure_logging("WARNING")

@@ -87,7 +87,7 @@ async def _sync(runtime: Runtime[CatalogIndexContext]) -> CatalogSync:
     context = runtime.context
     if context is not None and context.sync is not None:
         return context.sync
-    from server.catalog import standalone_sync  # only when run outside the service (Studio)
+    from server.components.catalog import standalone_sync  # only when run outside the service (Studio)
 
     sync, close = await standalone_sync()
     if context is not None:

@@ -1,4 +1,5 @@
-"""The services nodes call for side effects, as the worker builds them (server/commerce.py, server/escalations.py).
+"""The services nodes call for side effects, as the worker builds them (server/components/commerce.py,
+server/desk/escalations.py).
 
 Typed here so the graph depends on interfaces, not on the server: Studio and node tests run without them.
 """

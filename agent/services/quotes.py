@@ -278,7 +278,7 @@ class PlacedOrder:
 
 
 class DocumentPublisher(Protocol):
-    """Where PDFs go and how customers get them (server/documents.py `DocumentLinks`)."""
+    """Where PDFs go and how customers get them (server/web/documents.py `DocumentLinks`)."""
 
     def save(self, document_id: str, content: bytes) -> str: ...
 

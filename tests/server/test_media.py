@@ -22,7 +22,8 @@ from graphs.sales import builder
 from sandbox.openai_audio import DEMO_OPENAI_KEY, FakeOpenAIAudio
 from sandbox.openrouter import DEMO_OPENROUTER_KEY, FakeOpenRouter
 from sandbox.wazzup import FakeWazzup
-from server.media import (
+from server.settings import Settings
+from server.worker.media import (
     MediaService,
     NamedTranscriber,
     PreparedItem,
@@ -30,7 +31,6 @@ from server.media import (
     decide,
     media_router,
 )
-from server.settings import Settings
 from tests.support.conversation import PRODUCTS, Services, demo_services
 from tests.support.live import LiveServer, live_server
 from tests.tools.media import samples
@@ -384,7 +384,7 @@ async def test_spoken_voice_note_through_offline_whisper(
 def test_transcribers_follow_keys_and_order(tmp_path: Path) -> None:
     from pydantic import SecretStr
 
-    from server.media import build_transcribers
+    from server.worker.media import build_transcribers
 
     settings = Settings(data_dir=tmp_path, openrouter_api_key=None, openai_api_key=None, stt_providers=["openai"])
     assert build_transcribers(settings, httpx.AsyncClient()) == []

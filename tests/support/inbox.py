@@ -14,7 +14,7 @@ import psycopg
 from psycopg.rows import dict_row
 
 from agent.policies.escalation import EscalationDecision, decide_escalation
-from server.escalations import OpenedEscalation, escalate
+from server.desk.escalations import OpenedEscalation, escalate
 
 DEMO_PASSWORD = "noor-demo"
 FATIMA = "fatima.alzarooni@treejar.com"

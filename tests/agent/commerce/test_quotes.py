@@ -21,7 +21,7 @@ from agent.services.quotes import (
 )
 from sandbox import seed
 from sandbox.zoho.core import PdfMode
-from server.documents import DocumentLinks
+from server.web.documents import DocumentLinks
 from tests.agent.commerce.conftest import Commerce
 from tools.catalog.product import Product, product_from_zoho_item
 from tools.quote_pdf import SellerDetails

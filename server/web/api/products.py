@@ -1,7 +1,7 @@
 """Catalog REST API: `POST /api/v1/products/search` and `GET /api/v1/products/{sku}`.
 
-Search runs on this process's own index (`server.catalog.CatalogService`, built at start-up and refreshed from
-the `products` table); a product by SKU is read from the table itself (the freshest price and stock). Inactive
+Search runs on this process's own index (`server.components.catalog.CatalogService`, built at start-up and refreshed
+from the `products` table); a product by SKU is read from the table itself (the freshest price and stock). Inactive
 products are never returned.
 """
 
@@ -13,8 +13,8 @@ from fastapi import APIRouter, HTTPException, Path, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from server.catalog import CatalogService
-from server.deps import ServicesDep
+from server.components.catalog import CatalogService
+from server.web.deps import ServicesDep
 from tools.catalog.normalize import compact_sku
 from tools.catalog.product import Product
 from tools.catalog.query import SearchFilters

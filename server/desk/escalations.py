@@ -6,8 +6,8 @@ The contract with the graph/worker side:
   an escalation is open (resolved_at IS NULL) it returns that one (`created=False`). The database numbers
   episodes (1, 2, ...); keep the returned episode in the graph's escalation record. It routes a manager
   (agent/policies/routing.py), assigns the conversation, queues the Telegram alert (alert_status 'pending', sent
-  by server/alerts.py `AlertDispatcher`) and, with `take_over_now=True`, puts the conversation in human
-  mode (server/inbox.py `take_over`). Call it inside the transaction that queues the holding message,
+  by server/worker/jobs/alerts.py `AlertDispatcher`) and, with `take_over_now=True`, puts the conversation in human
+  mode (server/channels/wazzup/ingest.py `take_over`). Call it inside the transaction that queues the holding message,
   after queuing it, or pass `take_over_now=False` and take over later: a turn's reply is only queued
   while the conversation is in bot mode.
 - Human mode is `conversations.mode = 'human'`; customer messages then arrive as status 'held' and are
@@ -34,9 +34,9 @@ from psycopg_pool import AsyncConnectionPool
 from agent.policies.escalation import EscalationDecision
 from agent.policies.routing import RoutingDecision, route
 from agent.services.commerce import EscalationTicket
-from server.inbox import WORK_CHANNEL, take_over
-from server.loops import WokenLoop
-from server.managers import manager_profiles, open_loads
+from server.channels.wazzup.ingest import WORK_CHANNEL, take_over
+from server.desk.managers import manager_profiles, open_loads
+from server.worker.loops import WokenLoop
 
 log = logging.getLogger(__name__)
 
@@ -482,7 +482,7 @@ async def list_escalations(
 class PostgresEscalationDesk:
     """The graph's `EscalationDesk`: opens the escalation of the turn's conversation (routed, alert queued).
 
-    Human mode starts when the turn commits its holding message (server/turns.py `complete_turn`), so the
+    Human mode starts when the turn commits its holding message (server/worker/turns.py `complete_turn`), so the
     customer gets that one message and the bot is silent afterwards."""
 
     def __init__(self, pool: AsyncConnectionPool[Any], *, fallback_manager_id: str | None = None) -> None:

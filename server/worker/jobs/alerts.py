@@ -1,6 +1,6 @@
 """Telegram alerts for escalations, sent exactly once per escalation across retries and processes.
 
-An escalation row is created with alert_status 'pending' (server/escalations.py). `AlertDispatcher` claims
+An escalation row is created with alert_status 'pending' (server/desk/escalations.py). `AlertDispatcher` claims
 due rows with SKIP LOCKED and a lease, builds the alert (reason, short summary, customer language, links to
 the files the customer sent for it and to the thread in the inbox; HTML-escaped; one message of at most 4096
 characters) and sends it through `TelegramClient` (which waits out 429 retry_after) with dedupe key
@@ -18,7 +18,7 @@ from typing import Any, Literal
 from psycopg_pool import AsyncConnectionPool
 
 from agent.policies.escalation import REASON_LABELS
-from server.loops import WokenLoop
+from server.worker.loops import WokenLoop
 from tools.telegram import (
     TelegramClient,
     TelegramError,

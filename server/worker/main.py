@@ -21,17 +21,17 @@ from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver
 from agent.context import Context
 from agent.models.base import SalesModel
 from graphs.sales import builder as sales_builder
-from server.catalog import CatalogService
-from server.commerce import build_commerce
-from server.deliveries import Ingestor
-from server.dispatcher import Dispatcher
-from server.escalations import IdleReleaser, PostgresEscalationDesk
-from server.inbox import WORK_CHANNEL
-from server.media import build_media_service
-from server.sender import Sender
+from server.channels.wazzup.deliveries import Ingestor
+from server.channels.wazzup.ingest import WORK_CHANNEL
+from server.channels.wazzup.sender import Sender
+from server.components.catalog import CatalogService
+from server.components.commerce import build_commerce
+from server.desk.escalations import IdleReleaser, PostgresEscalationDesk
 from server.settings import Settings
 from server.storage.database import make_pool
-from server.turns import GraphTurnRunner
+from server.worker.dispatcher import Dispatcher
+from server.worker.media import build_media_service
+from server.worker.turns import GraphTurnRunner
 from tools.live_stock import LiveStock
 from tools.wazzup import WazzupClient
 

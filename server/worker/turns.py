@@ -22,10 +22,10 @@ from agent.language import Language
 from agent.models.base import ReplyBrief
 from agent.models.offline import OfflineModel
 from agent.state import InboundItem, MediaNote, SalesState, TurnInput, TurnOutput
-from server.inbox import take_over
+from server.channels.wazzup.ingest import take_over
 
 if TYPE_CHECKING:
-    from server.media import MediaService
+    from server.worker.media import MediaService
 
 log = logging.getLogger(__name__)
 
@@ -90,7 +90,7 @@ class GraphTurnRunner:
         """Voice notes become text; files are stored and judged (idempotent: a resumed turn redoes nothing)."""
         if self.media is None or not any(item["content_uri"] for item in turn.inbound):
             return
-        from server.media import decide
+        from server.worker.media import decide
 
         prepared = await self.media.prepare(turn.conversation_id, turn.language, turn.inbound)
         turn.inbound = [item.as_inbound() for item in prepared]

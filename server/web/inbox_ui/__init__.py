@@ -1,6 +1,6 @@
 """The managers' inbox at /inbox (server-rendered, Jinja2), its REST API and the escalation alerts.
 
-`router` is what server/app.py includes. Its lifespan runs after the app's own (the database is ready):
+`router` is what server/web/app.py includes. Its lifespan runs after the app's own (the database is ready):
 it seeds the managers from the demo data, and starts the Telegram `AlertDispatcher`.
 """
 
@@ -12,13 +12,13 @@ from contextlib import asynccontextmanager
 from fastapi import APIRouter, FastAPI
 
 from sandbox.seed import demo_managers
-from server.alerts import AlertDispatcher, PostgresAlertDeduper
-from server.api import conversations as api_conversations
-from server.api import escalations as api_escalations
-from server.api import sessions as api_sessions
-from server.deps import Services
-from server.inbox_ui import pages
-from server.managers import seed_managers
+from server.desk.managers import seed_managers
+from server.web.api import conversations as api_conversations
+from server.web.api import escalations as api_escalations
+from server.web.api import sessions as api_sessions
+from server.web.deps import Services
+from server.web.inbox_ui import pages
+from server.worker.jobs.alerts import AlertDispatcher, PostgresAlertDeduper
 from tools.telegram import TelegramClient
 
 

@@ -14,9 +14,10 @@ from fastapi.responses import FileResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from agent.policies.escalation import REASON_LABELS
-from server import escalations
-from server.api.conversations import author_name, dubai_time
-from server.auth import (
+from server.desk import escalations
+from server.desk.managers import Session, authenticate, create_session, end_session
+from server.web.api.conversations import author_name, dubai_time
+from server.web.auth import (
     LOGIN_CSRF_COOKIE,
     clear_session_cookie,
     csrf_ok,
@@ -27,9 +28,8 @@ from server.auth import (
     set_session_cookie,
     tokens_match,
 )
-from server.deps import Services, get_services
-from server.managers import Session, authenticate, create_session, end_session
-from server.media import conversation_media
+from server.web.deps import Services, get_services
+from server.worker.media import conversation_media
 
 HERE = Path(__file__).parent
 STATIC = {"inbox.css": "text/css", "inbox.js": "text/javascript"}

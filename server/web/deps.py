@@ -9,9 +9,9 @@ from fastapi import Depends, Request
 from psycopg_pool import AsyncConnectionPool
 
 from agent.models.base import SalesModel
-from server.deliveries import DeliveryWriter
+from server.channels.wazzup.deliveries import DeliveryWriter
 from server.settings import Settings
-from server.workers import WorkerSupervisor
+from server.worker.supervisor import WorkerSupervisor
 
 
 @dataclass

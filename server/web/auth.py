@@ -15,9 +15,9 @@ from typing import Annotated, Any
 
 from fastapi import Depends, HTTPException, Request, Response
 
-from server.deps import Services, get_services
-from server.managers import Session, load_session
+from server.desk.managers import Session, load_session
 from server.settings import Settings
+from server.web.deps import Services, get_services
 
 LOGIN_CSRF_COOKIE = "noor_login_csrf"
 CSRF_HEADER = "x-csrf-token"

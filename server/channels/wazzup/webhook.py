@@ -1,6 +1,6 @@
 """POST /webhooks/wazzup?token=…: verify, store the body durably, answer 200 at once.
 
-The items are ingested by the workers right after (see server/deliveries.py); the answer never waits
+The items are ingested by the workers right after (see server/channels/wazzup/deliveries.py); the answer never waits
 for a turn.
 """
 
@@ -16,7 +16,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 from fastapi.routing import APIRoute
 
-from server.deps import get_services
+from server.web.deps import get_services
 
 log = logging.getLogger(__name__)
 

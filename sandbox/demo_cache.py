@@ -1,6 +1,6 @@
 """Regenerate the demo catalog's embedding cache shipped in the repo (`data/demo/catalog-embeddings.sqlite3`).
 
-    uv run python -m tools.catalog.demo_cache [--reuse .data/catalog/embeddings.sqlite3]
+    uv run python -m sandbox.demo_cache [--reuse .data/catalog/embeddings.sqlite3]
 
 Holds the passage vectors of every demo item (both default embedders) and of the knowledge-base chunks, so
 that a fresh `make run` seeds its runtime cache from it and embeds nothing. Run it after changing

@@ -16,7 +16,7 @@ from typing import Any
 
 from psycopg_pool import AsyncConnectionPool
 
-from server.turns import (
+from server.worker.turns import (
     HandBack,
     PendingTurn,
     TurnResult,

@@ -16,8 +16,8 @@ from typing import Any
 
 from psycopg_pool import AsyncConnectionPool
 
-from server.inbox import WORK_CHANNEL, IngestReport, ingest_body
-from server.loops import WokenLoop
+from server.channels.wazzup.ingest import WORK_CHANNEL, IngestReport, ingest_body
+from server.worker.loops import WokenLoop
 
 log = logging.getLogger(__name__)
 

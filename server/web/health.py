@@ -9,7 +9,7 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 from psycopg import Error as PsycopgError
 
-from server.deps import ServicesDep
+from server.web.deps import ServicesDep
 
 log = logging.getLogger(__name__)
 

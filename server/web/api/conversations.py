@@ -1,6 +1,6 @@
 """Conversations REST API for managers: `/api/v1/conversations` (list, detail with transcript, reply, take, hand back).
 
-Same auth as the inbox (server/auth.py): the session cookie (writes need `X-CSRF-Token`) or a bearer token.
+Same auth as the inbox (server/web/auth.py): the session cookie (writes need `X-CSRF-Token`) or a bearer token.
 """
 
 from __future__ import annotations
@@ -14,9 +14,9 @@ from fastapi.encoders import jsonable_encoder
 from pydantic import BaseModel, ConfigDict, Field
 
 from agent.policies.escalation import REASON_LABELS
-from server import escalations
-from server.auth import ApiSession
-from server.deps import ServicesDep
+from server.desk import escalations
+from server.web.auth import ApiSession
+from server.web.deps import ServicesDep
 
 router = APIRouter(prefix="/api/v1/conversations", tags=["conversations"])
 

@@ -39,15 +39,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     from agent.models.chat import make_model
     from sandbox.mount import create_sandbox
-    from server import documents, health, webhooks
-    from server.api import products as products_api
-    from server.auth import api_session
-    from server.catalog import CatalogService
-    from server.deliveries import DeliveryWriter
-    from server.deps import Services
-    from server.inbox_ui import router as inbox_router
-    from server.media import media_router, media_store
-    from server.workers import WorkerSupervisor
+    from server.channels.wazzup import webhook as webhooks
+    from server.channels.wazzup.deliveries import DeliveryWriter
+    from server.components.catalog import CatalogService
+    from server.web import documents, health
+    from server.web.api import products as products_api
+    from server.web.auth import api_session
+    from server.web.deps import Services
+    from server.web.inbox_ui import router as inbox_router
+    from server.worker.media import media_router, media_store
+    from server.worker.supervisor import WorkerSupervisor
 
     settings = settings or get_settings()
 

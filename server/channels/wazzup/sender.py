@@ -12,8 +12,8 @@ from typing import Any
 
 from psycopg_pool import AsyncConnectionPool
 
-from server.inbox import apply_status
-from server.loops import WokenLoop
+from server.channels.wazzup.ingest import apply_status
+from server.worker.loops import WokenLoop
 from tools.wazzup import (
     SendMessageRequest,
     WazzupClient,

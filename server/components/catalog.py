@@ -239,9 +239,9 @@ async def sync_once(settings: Settings, database_url: str, *, full: bool, show_p
 async def standalone_sync() -> tuple[CatalogSync, Callable[[], Awaitable[None]]]:
     """A `CatalogSync` (with its own index) opened from Settings, for the `catalog_index` graph run outside the
     service (Studio); returns it and the coroutine function that closes everything it opened."""
-    from server.app import prepare_database
     from server.settings import get_settings
     from server.storage.database import make_pool
+    from server.web.app import prepare_database
 
     settings = get_settings()
     pool = make_pool(await prepare_database(settings), min_size=1, max_size=4)

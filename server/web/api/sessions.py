@@ -7,9 +7,9 @@ from datetime import timedelta
 from fastapi import APIRouter, HTTPException, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from server.auth import ApiSession, bearer_token
-from server.deps import ServicesDep
-from server.managers import authenticate, create_session, end_session
+from server.desk.managers import authenticate, create_session, end_session
+from server.web.auth import ApiSession, bearer_token
+from server.web.deps import ServicesDep
 
 router = APIRouter(prefix="/api/v1", tags=["auth"])
 

@@ -8,10 +8,10 @@ from fastapi import APIRouter, HTTPException, Query
 from fastapi.encoders import jsonable_encoder
 
 from agent.policies.escalation import REASON_LABELS
-from server import escalations
-from server.api.conversations import HandBackIn, HandBackOut, TakeOut
-from server.auth import ApiSession
-from server.deps import ServicesDep
+from server.desk import escalations
+from server.web.api.conversations import HandBackIn, HandBackOut, TakeOut
+from server.web.auth import ApiSession
+from server.web.deps import ServicesDep
 
 router = APIRouter(prefix="/api/v1/escalations", tags=["escalations"])
 
