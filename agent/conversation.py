@@ -1,4 +1,4 @@
-"""The conversation as the model sees it, and how it is kept bounded.
+"""The conversation as the model sees it, how it is kept bounded, and the brief a reply is written from.
 
 This turn's customer messages join the stored history only when the reply is written, together with the
 reply: the history channel is then written once per turn. Older messages leave the state (and so the
@@ -8,9 +8,14 @@ typed state (`request`, `offered`, `cart`), not in the history.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 from langchain_core.messages import AnyMessage, BaseMessage, HumanMessage, RemoveMessage
 
+from agent.models.base import ReplyBrief
 from agent.state import InboundItem, SalesState
+from agent.understanding import Intent
 
 SUMMARY_CHARS = 600
 
@@ -45,3 +50,43 @@ def bounded_update(state: SalesState, reply: AnyMessage, keep: int) -> tuple[lis
     removals: list[BaseMessage] = [RemoveMessage(id=m.id) for m in stale if m.id]
     summary = fold_into_summary(state.get("summary", ""), stale) if stale else None
     return [*removals, *new, reply], summary
+
+
+def latest_customer_text(messages: Sequence[AnyMessage]) -> str:
+    """What the customer wrote since the bot last answered (a burst counts as one message)."""
+    texts: list[str] = []
+    for message in reversed(messages):
+        if not isinstance(message, HumanMessage):
+            break
+        texts.append(str(message.content))
+    return "\n".join(reversed(texts))
+
+
+# What to say when no tool ran this turn.
+_BY_INTENT: dict[Intent, str] = {
+    "greeting": "greeting",
+    "small_talk": "small_talk",
+    "thanks": "thanks",
+    "complaint": "complaint",
+    "human_request": "handover",
+    "order_status": "order_status_unknown",
+}
+
+
+def situation_for(state: SalesState) -> tuple[str, dict[str, Any]]:
+    facts: dict[str, Any] = dict(state.get("facts") or {})
+    if facts.get("kind"):
+        kind = str(facts["kind"])
+        return ("technical_issue" if kind == "catalog_unavailable" else kind), facts
+    inbound = state.get("inbound", [])
+    if inbound and all(not item["text"] for item in inbound):
+        return "media", {"media_kind": inbound[-1]["kind"]}
+    return _BY_INTENT.get(state.get("intent", "small_talk"), "fallback"), facts
+
+
+def reply_brief(state: SalesState) -> ReplyBrief:
+    """What the reply of this turn may say: the situation code chose and this turn's facts."""
+    situation, facts = situation_for(state)
+    return ReplyBrief(
+        language=state["language"], situation=situation, customer_name=state.get("customer_name"), facts=facts
+    )

@@ -91,9 +91,10 @@ def model_under_test(name: str) -> SalesModel:
     if name == "offline":
         return OfflineModel()
     openrouter_key()
-    from agent.models.chat import make_model
+    from server.components.model import build_model
+    from server.settings import get_settings
 
-    return make_model()
+    return build_model(get_settings())
 
 
 def list_scenarios(console: Console, scenarios: list[Scenario]) -> None:

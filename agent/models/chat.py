@@ -1,4 +1,5 @@
-"""The model factory: OpenRouter when a key is set, else the deterministic offline model."""
+"""A chat model (OpenRouter through langchain-openai) behind the SalesModel interface, and the fallback to the offline
+model when the provider fails or hangs. Built from Settings by server/components/model.py."""
 
 from __future__ import annotations
 
@@ -14,7 +15,6 @@ from langchain_core.tools import BaseTool
 
 from agent.language import Language
 from agent.models.base import Reply, ReplyBrief, SalesModel, ToolCallingModel, Usage
-from agent.models.offline import OfflineModel
 from agent.understanding import Understanding
 from prompts import load_prompt, load_system_prompt
 
@@ -169,30 +169,3 @@ class FallbackModel:
         except Exception as exc:
             log.warning("model %s failed to write (%s); using %s", self.primary.name, exc, self.fallback.name)
             return await self.fallback.write(brief, messages)
-
-
-def make_model() -> SalesModel:
-    from server.settings import get_settings
-
-    settings = get_settings()
-    offline = OfflineModel(latency_seconds=settings.offline_latency_seconds)
-    if settings.openrouter_api_key is None:
-        return offline
-    from tools.llm.openrouter import make_openrouter_chat_model
-
-    chat = make_openrouter_chat_model(
-        settings.openrouter_api_key,
-        base_url=settings.openrouter_base_url,
-        model=settings.openrouter_model,
-        fallback_models=settings.openrouter_fallback_models,
-        timeout=settings.openrouter_timeout_seconds,
-        app_url=settings.base_url,
-        app_title="Noor (Treejar)",
-        max_retries=1,
-    )
-    return FallbackModel(
-        ChatSalesModel(chat, settings.openrouter_model),
-        offline,
-        understand_deadline=settings.model_understand_deadline_seconds,
-        write_deadline=settings.model_write_deadline_seconds,
-    )

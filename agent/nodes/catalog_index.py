@@ -1,9 +1,8 @@
 """Nodes of the `catalog_index` graph (graphs/catalog_index.py): Zoho items → `products` → vector index → report.
 
 Each node is one step of `tools.catalog.sync.CatalogSync` (the same code `noor sync` and the workers' schedule
-run), so the graph shows the sync's shape in Studio and can be run on its own. The sync comes from the run's
-context (`CatalogIndexContext.sync`); without one (Studio, `langgraph dev`) the first node opens one from
-Settings and the last node closes it.
+run), so the graph shows the sync's shape in Studio. The sync comes from the run's context
+(`CatalogIndexContext.sync`): the service's own, with its pool, Zoho client and this process's index.
 """
 
 from __future__ import annotations
@@ -11,7 +10,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, ClassVar, Literal, TypedDict
+from typing import Any, Literal, TypedDict
 
 from langgraph.runtime import Runtime
 
@@ -77,35 +76,23 @@ def _load(data: dict[str, Any]) -> SyncRun:
     )
 
 
-class _Owned:
-    """Services a node opened itself (no sync in the context): closed by the last node."""
-
-    closers: ClassVar[dict[int, Any]] = {}
+class NoCatalogSync(RuntimeError):
+    """The graph was run without the service's sync in its context."""
 
 
-async def _sync(runtime: Runtime[CatalogIndexContext]) -> CatalogSync:
+def _sync(runtime: Runtime[CatalogIndexContext]) -> CatalogSync:
     context = runtime.context
-    if context is not None and context.sync is not None:
-        return context.sync
-    from server.components.catalog import standalone_sync  # only when run outside the service (Studio)
-
-    sync, close = await standalone_sync()
-    if context is not None:
-        context.sync = sync
-        _Owned.closers[id(sync)] = close
-    return sync
+    if context is None or context.sync is None:
+        raise NoCatalogSync(
+            "the catalog_index graph runs the service's CatalogSync: pass CatalogIndexContext(sync=...) "
+            "(the workers' schedule and `noor sync` run the same sync)"
+        )
+    return context.sync
 
 
 async def _fail(sync: CatalogSync, state: CatalogIndexState, exc: BaseException) -> None:
     if state.get("run"):
         await sync.finish(_load(state["run"] or {}), exc)
-    await _close(sync)
-
-
-async def _close(sync: CatalogSync) -> None:
-    close = _Owned.closers.pop(id(sync), None)
-    if close is not None:
-        await close()
 
 
 # --- nodes ----------------------------------------------------------------------------------------
@@ -113,14 +100,13 @@ async def _close(sync: CatalogSync) -> None:
 
 async def fetch_changed(state: CatalogIndexState, runtime: Runtime[CatalogIndexContext]) -> dict[str, Any]:
     """Start (or resume) a run under the sync lock, then fetch the next page of changed items from Zoho."""
-    sync = await _sync(runtime)
+    sync = _sync(runtime)
     run: SyncRun | None = None
     try:
         if state.get("run") is None:
             wait = runtime.context.wait if runtime.context is not None else False
             run = await sync.begin(state.get("full"), wait=wait)
             if run is None:
-                await _close(sync)
                 return {"run": None, "items": [], "report": SyncReport(status="busy").model_dump(mode="json")}
         else:
             run = _load(state["run"] or {})
@@ -129,14 +115,13 @@ async def fetch_changed(state: CatalogIndexState, runtime: Runtime[CatalogIndexC
     except BaseException as exc:
         if run is not None:
             await sync.finish(run, exc)
-        await _close(sync)
         raise
     return {"run": _dump(run), "items": page.items}
 
 
 async def upsert_products(state: CatalogIndexState, runtime: Runtime[CatalogIndexContext]) -> dict[str, Any]:
     """Store the page in `products` (only real changes move `updated_at`) with the run's progress."""
-    sync = await _sync(runtime)
+    sync = _sync(runtime)
     run = _load(state["run"] or {})
     try:
         has_more = run.has_more
@@ -149,7 +134,7 @@ async def upsert_products(state: CatalogIndexState, runtime: Runtime[CatalogInde
 
 async def reindex(state: CatalogIndexState, runtime: Runtime[CatalogIndexContext]) -> dict[str, Any]:
     """Embed and index the changed products in this process (unchanged content is never re-embedded)."""
-    sync = await _sync(runtime)
+    sync = _sync(runtime)
     run = _load(state["run"] or {})
     changed = [Product.model_validate(p) for p in state.get("changed", [])]
     try:
@@ -164,7 +149,7 @@ async def report(state: CatalogIndexState, runtime: Runtime[CatalogIndexContext]
     """After the last page: a full run checks the items it did not receive; the run is closed and reported."""
     if state.get("run") is None:
         return {"report": state.get("report") or SyncReport(status="busy").model_dump(mode="json")}
-    sync = await _sync(runtime)
+    sync = _sync(runtime)
     run = _load(state["run"] or {})
     try:
         if run.kind == "full":
@@ -173,7 +158,6 @@ async def report(state: CatalogIndexState, runtime: Runtime[CatalogIndexContext]
     except BaseException as exc:
         await _fail(sync, {"run": _dump(run)}, exc)
         raise
-    await _close(sync)
     log.info("catalog_index: %s", result.model_dump_json())
     return {"run": None, "report": result.model_dump(mode="json")}
 

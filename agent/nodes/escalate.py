@@ -10,8 +10,7 @@ from typing import Any
 from langgraph.runtime import Runtime
 
 from agent.context import Context, thread_id
-from agent.conversation import conversation
-from agent.models.offline import latest_customer_text
+from agent.conversation import conversation, latest_customer_text
 from agent.policies.escalation import EscalationDecision, EscalationSignals, next_escalation, opened_record
 from agent.state import SalesState
 

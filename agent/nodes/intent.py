@@ -8,8 +8,7 @@ from langgraph.runtime import Runtime
 from langgraph.types import Command
 
 from agent.context import Context
-from agent.conversation import conversation
-from agent.models.offline import latest_customer_text
+from agent.conversation import conversation, latest_customer_text
 from agent.models.offline.details import confirms, declines, read_details, wants_discount
 from agent.models.offline.intents import OUT_OF_CATALOG
 from agent.models.offline.slots import read_slots

@@ -8,8 +8,7 @@ from typing import Any
 from langgraph.runtime import Runtime
 
 from agent.context import Context, thread_id
-from agent.conversation import conversation
-from agent.models.offline import latest_customer_text
+from agent.conversation import conversation, latest_customer_text
 from agent.services.crm import order_status as look_up_order
 from agent.state import SalesState
 

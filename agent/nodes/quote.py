@@ -15,8 +15,7 @@ from typing import TYPE_CHECKING, Any
 from langgraph.runtime import Runtime
 
 from agent.context import Context, chat_id, thread_id
-from agent.conversation import conversation
-from agent.models.offline import latest_customer_text
+from agent.conversation import conversation, latest_customer_text
 from agent.models.offline.details import confirms, declines, read_details, requested_percent, wants_discount
 from agent.policies.pricing import DiscountDecision, ItemUnavailable, QuoteLine, price_lines, quote_totals
 from agent.services.customers import CustomerRecord

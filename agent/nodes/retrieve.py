@@ -9,8 +9,7 @@ from typing import TYPE_CHECKING, Any
 from langgraph.runtime import Runtime
 
 from agent.context import Context
-from agent.conversation import conversation
-from agent.models.offline import latest_customer_text
+from agent.conversation import conversation, latest_customer_text
 from agent.models.offline.intents import OUT_OF_CATALOG
 from agent.models.offline.slots import product_codes, read_quantity
 from agent.policies.recommend import cross_sell_category, offered

@@ -12,13 +12,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 import httpx
 from psycopg_pool import AsyncConnectionPool
 
 from server.settings import Settings
+from server.storage.database import make_pool
 from tools.catalog.runtime import LocalCatalog
 from tools.catalog.sync import CatalogSync, SyncReport
 from tools.knowledge import KnowledgeBase
@@ -189,8 +189,6 @@ async def sync_once(settings: Settings, database_url: str, *, full: bool, show_p
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-    from server.storage.database import make_pool
-
     console = Console(stderr=True)
     pool = make_pool(database_url, min_size=1, max_size=4)
     await pool.open(wait=True)
@@ -234,28 +232,3 @@ async def sync_once(settings: Settings, database_url: str, *, full: bool, show_p
         await http.aclose()
         await asyncio.to_thread(local.close)
         await pool.close()
-
-
-async def standalone_sync() -> tuple[CatalogSync, Callable[[], Awaitable[None]]]:
-    """A `CatalogSync` (with its own index) opened from Settings, for the `catalog_index` graph run outside the
-    service (Studio); returns it and the coroutine function that closes everything it opened."""
-    from server.settings import get_settings
-    from server.storage.database import make_pool
-    from server.web.app import prepare_database
-
-    settings = get_settings()
-    pool = make_pool(await prepare_database(settings), min_size=1, max_size=4)
-    await pool.open(wait=True)
-    local = open_local_catalog(settings, pool)
-    counter = RequestCount()
-    http = httpx.AsyncClient(event_hooks={"request": [counter.hook]})
-    inventory = inventory_client(settings, pool, http)
-    await local.refresh()
-
-    async def close() -> None:
-        await inventory.aclose()
-        await http.aclose()
-        await asyncio.to_thread(local.close)
-        await pool.close()
-
-    return CatalogSync(pool, inventory, indexer=local, request_counter=counter), close

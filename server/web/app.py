@@ -10,38 +10,25 @@ from typing import TYPE_CHECKING
 
 from server.settings import Settings, get_settings
 from server.storage.database import make_pool, resolve_database_url
-from server.storage.migrations import apply_migrations
+from server.storage.migrations import prepare_database
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
 
 log = logging.getLogger(__name__)
-# The web stack is imported in create_app, the checkpointer in prepare_database: a worker process
-# (`noor worker`) prepares the database through this module without loading FastAPI, the sandbox or the inbox.
-
-
-async def prepare_database(settings: Settings) -> str:
-    """Pick the database (embedded default included) and bring its schema, checkpoint tables included, up to date."""
-    from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver
-
-    database_url = await asyncio.to_thread(resolve_database_url, settings.database_url, settings.data_dir)
-    pool = make_pool(database_url, min_size=1, max_size=2)
-    await pool.open(wait=True)
-    try:
-        await apply_migrations(pool, then=AsyncPostgresSaver(pool).setup)
-    finally:
-        await pool.close()
-    return database_url
+# The web stack is imported in create_app: `noor` starts a worker before this process has loaded FastAPI.
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     from fastapi import FastAPI
 
-    from agent.models.chat import make_model
     from sandbox.mount import create_sandbox
+    from sandbox.seed import demo_managers
     from server.channels.wazzup import webhook as webhooks
     from server.channels.wazzup.deliveries import DeliveryWriter
     from server.components.catalog import CatalogService
+    from server.components.model import build_model
+    from server.desk.managers import seed_managers
     from server.web import documents, health
     from server.web.api import products as products_api
     from server.web.auth import api_session
@@ -61,10 +48,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             # migrations below on the same advisory lock before touching the database.
             workers = WorkerSupervisor(settings, database_url, settings.worker_processes)
             workers.start()
-        await prepare_database(settings.model_copy(update={"database_url": database_url}))
+        await prepare_database(database_url, settings.data_dir)
         pool = make_pool(database_url, max_size=20)
         await pool.open(wait=True)
-        model = make_model()
+        model = build_model(settings)
+        password = settings.inbox_demo_password.get_secret_value() if settings.inbox_demo_password else None
+        async with pool.connection() as conn, conn.transaction():
+            await seed_managers(conn, demo_managers(), demo_password=password if settings.sandbox else None)
         deliveries = DeliveryWriter(pool)
         deliveries.start()
         catalog = CatalogService(settings, pool, database_url, sync=False)  # search for the API; workers sync
@@ -101,7 +91,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.include_router(webhooks.router)
     app.include_router(health.router)
-    app.include_router(inbox_router)  # managers' inbox (/inbox), its /api/v1 and escalation alerts
+    app.include_router(inbox_router)  # managers' inbox (/inbox) and its /api/v1
     app.include_router(products_api.router)
     app.include_router(documents.router)
     app.include_router(media_router(media_store(settings), api_session))  # customers' files, managers only

@@ -1,4 +1,5 @@
-"""The pipeline: dispatcher and sender, run by worker processes beside the API process.
+"""The worker process's composition root: settings, pool, clients, the model and the services built once and handed
+to the graph through its Context; then the loops (ingest, dispatch, send) and the jobs (idle release, alerts).
 
 Turns are CPU work (the graph, checkpoint serialisation). In the API process they would compete for
 the GIL with webhook acknowledgements, so they run in `noor worker` processes that `noor run` starts
@@ -26,13 +27,15 @@ from server.channels.wazzup.ingest import WORK_CHANNEL
 from server.channels.wazzup.sender import Sender
 from server.components.catalog import CatalogService
 from server.components.commerce import build_commerce
-from server.desk.escalations import IdleReleaser, PostgresEscalationDesk
+from server.desk.escalations import ALERT_CHANNEL, IdleReleaser, PostgresEscalationDesk
 from server.settings import Settings
 from server.storage.database import make_pool
 from server.worker.dispatcher import Dispatcher
+from server.worker.jobs.alerts import AlertDispatcher, PostgresAlertDeduper
 from server.worker.media import build_media_service
 from server.worker.turns import GraphTurnRunner
 from tools.live_stock import LiveStock
+from tools.telegram import TelegramClient
 from tools.wazzup import WazzupClient
 
 log = logging.getLogger(__name__)
@@ -89,6 +92,15 @@ class Pipeline:
             if idle_seconds
             else None
         )
+        self.telegram = TelegramClient(
+            settings.telegram_api_url,
+            settings.telegram_bot_token.get_secret_value(),
+            deduper=PostgresAlertDeduper(self.pool),
+            max_retry_after=30.0,
+        )
+        self.alerts = AlertDispatcher(
+            self.pool, self.telegram, settings.base_url, poll_interval_seconds=settings.alert_poll_seconds
+        )
         self._listener: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
@@ -99,12 +111,14 @@ class Pipeline:
         self.ingestor.start()
         if self.releaser:
             self.releaser.start()
+        self.alerts.start()
         self._listener = asyncio.create_task(self._listen(), name="listen")
 
     async def stop(self) -> None:
         if self._listener:
             self._listener.cancel()
             await asyncio.gather(self._listener, return_exceptions=True)
+        await self.alerts.stop()
         if self.releaser:
             await self.releaser.stop()
         await self.ingestor.stop()
@@ -114,6 +128,7 @@ class Pipeline:
         await self.wazzup.aclose()
         await self.media.aclose()
         await self.http.aclose()
+        await self.telegram.aclose()
         await self.pool.close()
 
     async def _listen(self) -> None:
@@ -121,8 +136,12 @@ class Pipeline:
             try:
                 async with await psycopg.AsyncConnection.connect(self.database_url, autocommit=True) as conn:
                     await conn.execute(f"LISTEN {WORK_CHANNEL}")
-                    async for _ in conn.notifies():
-                        self.ingestor.wake()
+                    await conn.execute(f"LISTEN {ALERT_CHANNEL}")
+                    async for notice in conn.notifies():
+                        if notice.channel == ALERT_CHANNEL:
+                            self.alerts.wake()
+                        else:
+                            self.ingestor.wake()
             except psycopg.Error as exc:
                 log.warning("work notifications interrupted (%s); polling meanwhile", exc)
                 await asyncio.sleep(1)

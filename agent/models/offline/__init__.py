@@ -8,24 +8,15 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 
-from langchain_core.messages import AnyMessage, HumanMessage
+from langchain_core.messages import AnyMessage
 
+from agent.conversation import latest_customer_text
 from agent.language import Language
 from agent.models.base import Reply, ReplyBrief
 from agent.models.offline.intents import classify
 from agent.models.offline.slots import read_slots
 from agent.models.offline.wording import Wording
 from agent.understanding import Understanding
-
-
-def latest_customer_text(messages: Sequence[AnyMessage]) -> str:
-    """What the customer wrote since the bot last answered (a burst counts as one message)."""
-    texts: list[str] = []
-    for message in reversed(messages):
-        if not isinstance(message, HumanMessage):
-            break
-        texts.append(str(message.content))
-    return "\n".join(reversed(texts))
 
 
 class OfflineModel:
