@@ -102,7 +102,7 @@ class Settings(BaseSettings):
     vision_timeout_seconds: float = Field(default=30.0, gt=0)
 
     # Quotations, pricing and Zoho CRM (issue 5): agent/policies/pricing.py, agent/services/quotes.py,
-    # agent/services/crm.py, server/web/documents.py
+    # agent/services/crm.py, server/components/documents.py
     vat_rate: Decimal = Field(default=Decimal("0.05"), ge=0, le=1, description="UAE VAT on the discounted subtotal")
     quote_validity_days: int = Field(default=14, ge=1)
     discount_tiers: str = Field(

@@ -9,7 +9,7 @@ from langgraph.runtime import Runtime
 
 from agent.context import Context, thread_id
 from agent.conversation import conversation, latest_customer_text
-from agent.services.crm import order_status as look_up_order
+from agent.services.orders import order_status as look_up_order
 from agent.state import SalesState
 
 log = logging.getLogger(__name__)

@@ -18,8 +18,9 @@ from agent.context import Context, chat_id, thread_id
 from agent.conversation import conversation, latest_customer_text
 from agent.models.offline.details import confirms, declines, read_details, requested_percent, wants_discount
 from agent.policies.pricing import DiscountDecision, ItemUnavailable, QuoteLine, price_lines, quote_totals
+from agent.policies.quote_details import missing_details
 from agent.services.customers import CustomerRecord
-from agent.services.quotes import OPEN_STATUSES, StoredQuote, decision_from_json, missing_details
+from agent.services.quotes import OPEN_STATUSES, StoredQuote, decision_from_json
 from agent.state import Customer, PolicySignals, ReplyPart, SalesState
 
 if TYPE_CHECKING:

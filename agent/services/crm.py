@@ -1,4 +1,4 @@
-"""Keep Zoho CRM true to the conversation, and answer "where is my order".
+"""Keep Zoho CRM true to the conversation.
 
 * `CrmSync.ensure_contact(thread_id, customer)`: the CRM contact for the customer's phone (found, else
   upserted keyed on the E.164 mobile), stored per conversation.
@@ -9,35 +9,27 @@
   lost → Closed Lost. Stages never move backwards; after a closed deal, new interest opens a new opportunity.
 * `CrmSync.note_quotation(...)` / `note_escalation(...)`: a concise note on the deal (else the contact),
   each written once (`crm_notes`).
-* `order_status(inventory, query, customer)`: a sales order's exact Zoho status, only when the order is
-  linked to this customer; otherwise "nothing linked".
 """
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import logging
 import re
-import time
-from collections.abc import AsyncIterator, Callable, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Literal
 
-from psycopg import AsyncConnection
 from psycopg_pool import AsyncConnectionPool
 
+from agent.services.locks import keyed_lock
 from agent.state import Customer
 from tools.zoho import (
     NewDeal,
-    SalesOrder,
     ZohoCrmClient,
-    ZohoInventoryClient,
     ZohoUnknownOutcome,
-    phone_to_e164,
 )
 from tools.zoho.phone import chat_id
 
@@ -52,37 +44,7 @@ MILESTONE_RANK: dict[str, int] = {"interest": 1, "quotation_sent": 2, "order_con
 DEAL_NAME_MAX = 120
 
 
-# ---- advisory locks and notes written once --------------------------------------------------------------
-
-
-def lock_key(text: str) -> int:
-    """A signed 64-bit advisory-lock key for a string (stable across processes)."""
-    return int.from_bytes(hashlib.sha256(text.encode()).digest()[:8], "big", signed=True)
-
-
-@asynccontextmanager
-async def keyed_lock(
-    pool: AsyncConnectionPool[Any], key: str, *, timeout_seconds: float = 60.0, poll_seconds: float = 0.05
-) -> AsyncIterator[AsyncConnection[Any]]:
-    """A session advisory lock on `key`, held on one pooled connection for the block (which may use it).
-
-    Waiters poll `pg_try_advisory_lock` and hold no connection while they wait, so many callers contending
-    for one key never exhaust the pool. Raises `TimeoutError` after `timeout_seconds`.
-    """
-    lock = lock_key(key)
-    deadline = time.monotonic() + timeout_seconds
-    while True:
-        async with pool.connection() as conn:
-            row = await (await conn.execute("SELECT pg_try_advisory_lock(%s) AS locked", (lock,))).fetchone()
-            if row is not None and row["locked"]:
-                try:
-                    yield conn
-                finally:
-                    await conn.execute("SELECT pg_advisory_unlock(%s)", (lock,))
-                return
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"advisory lock {key!r} still held after {timeout_seconds} s")
-        await asyncio.sleep(poll_seconds)
+# ---- notes written once ----------------------------------------------------------------------------------
 
 
 async def write_note_once(
@@ -244,7 +206,7 @@ class CrmSync:
 
     async def ensure_contact(self, thread_id: str, customer: CustomerRecord | Customer) -> str:
         """The CRM contact id for this customer (created once, keyed on the phone)."""
-        record = _record(customer)
+        record = _record_of(customer)
         async with self.pool.connection() as conn:
             row = await (
                 await conn.execute(
@@ -278,7 +240,7 @@ class CrmSync:
 
     async def fill_contact(self, contact_id: str, customer: CustomerRecord | Customer) -> bool:
         """Fill the CRM contact's empty name/e-mail with what the customer told us; True if updated."""
-        record = _record(customer)
+        record = _record_of(customer)
         contact = await self.crm.get_contact(contact_id)
         if contact is None:
             return False
@@ -331,7 +293,7 @@ class CrmSync:
         `title` names a new deal ("10 x Nova Pro chairs"), `amount` is AED excl. VAT, `reason` the loss reason.
         Returns None when there is nothing to do (e.g. `lost` without an open deal).
         """
-        record = _record(customer)
+        record = _record_of(customer)
         target = self.stages.stage(milestone)
         async with keyed_lock(self.pool, f"deal:{thread_id}") as conn:
             row = await (
@@ -469,7 +431,7 @@ class CrmSync:
         content = quotation_note_text(
             quote_id,
             totals,
-            customer=_record(customer),
+            customer=_record_of(customer),
             sales_order_number=sales_order_number,
             discount_note=discount_note,
         )
@@ -508,14 +470,6 @@ class CrmSync:
         )
 
 
-def _record(customer: CustomerRecord | Customer) -> CustomerRecord:
-    from agent.services.customers import CustomerRecord
-
-    if isinstance(customer, CustomerRecord):
-        return customer
-    return CustomerRecord.from_state(customer)
-
-
 def _split_name(name: str, phone: str) -> tuple[str, str | None]:
     """(Last_Name, First_Name) for CRM; Last_Name is mandatory, so a nameless contact gets the phone."""
     parts = name.split()
@@ -537,107 +491,7 @@ def _escape(value: str) -> str:
     return re.sub(r"([(),\\])", r"\\\1", value)
 
 
-# ---- order status ---------------------------------------------------------------------------------------
+def _record_of(customer: CustomerRecord | Customer) -> CustomerRecord:
+    from agent.services.customers import CustomerRecord  # customers.py imports this module (notes written once)
 
-_SO_NUMBER = re.compile(r"\bSO[\s\-#:]*0*(\d{1,10})\b", re.IGNORECASE)
-_REFERENCE = re.compile(r"\bWA-\d{6,15}-Q\d+\b", re.IGNORECASE)
-
-OrderStatusReason = Literal["found", "not_found", "not_linked", "no_reference"]
-
-
-@dataclass(frozen=True)
-class OrderStatus:
-    """`found` only when the order exists and belongs to this customer; otherwise say "nothing linked" and
-    offer a person. `status` is Zoho's exact value (draft, confirmed, fulfilled, void, ...)."""
-
-    reason: OrderStatusReason
-    query: str | None = None
-    salesorder_id: str | None = None
-    salesorder_number: str | None = None
-    reference_number: str | None = None
-    status: str | None = None
-    order_status: str | None = None
-    date: str | None = None
-    shipment_date: str | None = None
-    total: Decimal | None = None
-    currency: str | None = None
-
-    @property
-    def found(self) -> bool:
-        return self.reason == "found"
-
-    def as_fact(self) -> dict[str, object]:
-        return {
-            "found": self.found,
-            "reason": self.reason,
-            "salesorder_number": self.salesorder_number,
-            "reference_number": self.reference_number,
-            "status": self.status,
-            "date": self.date,
-            "shipment_date": self.shipment_date,
-            "total": None if self.total is None else str(self.total),
-            "currency": self.currency,
-        }
-
-
-def parse_order_reference(text: str) -> tuple[Literal["number", "reference"], str] | None:
-    """("number", "SO-00417") / ("reference", "WA-971501234567-Q7") found in a message, else None."""
-    reference = _REFERENCE.search(text)
-    if reference:
-        return "reference", reference.group(0).upper()
-    number = _SO_NUMBER.search(text)
-    if number:
-        return "number", f"SO-{int(number.group(1)):05d}"
-    return None
-
-
-async def _belongs(inventory: ZohoInventoryClient, order: SalesOrder, customer: CustomerRecord) -> bool:
-    if customer.inventory_contact_id and order.customer_id == customer.inventory_contact_id:
-        return True
-    if not order.customer_id:
-        return False
-    contact = await inventory.get_contact(order.customer_id)
-    phone = phone_to_e164(customer.phone)
-    return contact is not None and phone is not None and phone in contact.phones
-
-
-async def order_status(
-    inventory: ZohoInventoryClient, query: str | None, customer: CustomerRecord | Customer
-) -> OrderStatus:
-    """The status of the order the customer asks about ("SO-00417", "so 417", our quote id), or of their
-    latest order when the message names none. Never reveals an order linked to someone else."""
-    record = _record(customer)
-    parsed = parse_order_reference(query or "")
-    candidates: Sequence[SalesOrder]
-    if parsed is None:
-        if not record.inventory_contact_id:
-            return OrderStatus("no_reference", query)
-        page = await inventory.list_sales_orders(filters={"customer_id": record.inventory_contact_id})
-        listed = sorted(page.salesorders, key=lambda o: (o.created_time, o.salesorder_id), reverse=True)
-        if not listed:
-            return OrderStatus("not_found", query)
-        latest = await inventory.get_sales_order(listed[0].salesorder_id)
-        candidates = [latest or listed[0]]
-    elif parsed[0] == "reference":
-        candidates = await inventory.find_sales_orders(parsed[1])
-    else:
-        found = await inventory.find_sales_order_by_number(parsed[1])
-        candidates = [found] if found else []
-    if not candidates:
-        return OrderStatus("not_found", query)
-    order = candidates[0]
-    if not await _belongs(inventory, order, record):
-        return OrderStatus("not_linked", query)
-    return OrderStatus(
-        "found",
-        query,
-        salesorder_id=order.salesorder_id,
-        salesorder_number=order.salesorder_number,
-        reference_number=order.reference_number or None,
-        status=order.status,
-        order_status=order.order_status or None,
-        date=order.date or None,
-        shipment_date=order.shipment_date or None,
-        total=order.total,
-        currency=order.currency_code or "AED",
-    )
+    return CustomerRecord.of(customer)

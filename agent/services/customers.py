@@ -18,13 +18,12 @@ from typing import Any
 
 from psycopg_pool import AsyncConnectionPool
 
+from agent.policies.quote_details import INDIVIDUAL
 from agent.services.crm import write_note_once
 from agent.state import Customer
 from tools.zoho import CrmContact, InventoryContact, ZohoCrmClient, ZohoInventoryClient, phone_to_e164
 
 log = logging.getLogger(__name__)
-
-INDIVIDUAL = "individual"
 
 
 class InvalidPhone(ValueError):
@@ -72,6 +71,10 @@ class CustomerRecord:
             if value:
                 state[key] = value
         return state
+
+    @classmethod
+    def of(cls, customer: CustomerRecord | Customer) -> CustomerRecord:
+        return customer if isinstance(customer, CustomerRecord) else cls.from_state(customer)
 
     @classmethod
     def from_state(cls, customer: Customer) -> CustomerRecord:

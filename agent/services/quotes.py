@@ -15,7 +15,6 @@ from __future__ import annotations
 import json
 import logging
 import re
-import unicodedata
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from decimal import Decimal
@@ -24,8 +23,9 @@ from typing import Any, Literal, Protocol
 from psycopg_pool import AsyncConnectionPool
 
 from agent.policies.pricing import VAT_RATE, DiscountDecision, QuoteLine, QuoteTotals, to_decimal
-from agent.services.crm import keyed_lock
-from agent.services.customers import INDIVIDUAL, CustomerRecord
+from agent.policies.quote_details import DETAILS, INDIVIDUAL, Detail, emirate_of, missing_details
+from agent.services.customers import CustomerRecord
+from agent.services.locks import keyed_lock
 from agent.state import Customer, Quote
 from tools.quote_pdf import PdfLine, QuoteDocument, QuotePdf, SellerDetails, quote_pdf
 from tools.zoho import (
@@ -44,117 +44,7 @@ from tools.zoho.phone import chat_id
 log = logging.getLogger(__name__)
 
 QuoteStatus = Literal["collecting", "awaiting_confirmation", "confirmed", "created", "declined"]
-Detail = Literal["name", "company", "email", "delivery_area"]
-DETAILS: tuple[Detail, ...] = ("name", "company", "email", "delivery_area")
 OPEN_STATUSES = ("collecting", "awaiting_confirmation")
-
-# ---- details --------------------------------------------------------------------------------------------
-
-EMIRATES: dict[str, tuple[str, ...]] = {
-    "Dubai": ("dubai", "dxb", "دبي"),
-    "Abu Dhabi": ("abu dhabi", "abudhabi", "auh", "أبوظبي", "أبو ظبي", "ابوظبي", "ابو ظبي"),
-    "Sharjah": ("sharjah", "shj", "الشارقة", "شارقة"),
-    "Ajman": ("ajman", "عجمان"),
-    "Umm Al Quwain": ("umm al quwain", "umm al-quwain", "uaq", "أم القيوين", "ام القيوين"),
-    "Ras Al Khaimah": ("ras al khaimah", "ras al-khaimah", "rak", "رأس الخيمة", "راس الخيمة"),
-    "Fujairah": ("fujairah", "الفجيرة", "فجيرة"),
-}
-_COUNTRY_WORDS = (
-    "united arab emirates",
-    "u.a.e.",
-    "u.a.e",
-    "uae",
-    "الإمارات العربية المتحدة",
-    "الامارات العربية المتحدة",
-    "الإمارات",
-    "الامارات",
-    "emirate of",
-    "emirate",
-    "city",
-    "مدينة",
-    "إمارة",
-    "امارة",
-    "оаэ",
-    "дубай",
-)
-_INDIVIDUAL_WORDS = (
-    "individual",
-    "private",
-    "personal",
-    "myself",
-    "for myself",
-    "for me",
-    "me",
-    "home",
-    "none",
-    "no company",
-    "فرد",
-    "شخصي",
-    "لنفسي",
-    "لا يوجد",
-    "частное лицо",
-    "физ лицо",
-    "физлицо",
-    "для себя",
-)
-_EMAIL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9-]+)+$")
-
-
-def _fold(text: str) -> str:
-    return unicodedata.normalize("NFKC", text).casefold().strip()
-
-
-def emirate_of(text: str) -> str | None:
-    """The emirate named in an address ("Business Bay, Dubai" → "Dubai"), if any."""
-    folded = f" {_fold(text)} "
-    for emirate, names in EMIRATES.items():
-        for name in names:
-            if re.search(rf"(?<![\w]){re.escape(name)}(?![\w])", folded):
-                return emirate
-    return None
-
-
-def is_specific_area(text: str | None) -> bool:
-    """An address precise enough to deliver to: something besides emirate and country names.
-    "Dubai", "UAE", "Sharjah, UAE" are not; "Dubai Marina", "Al Quoz 3", "Business Bay, Dubai" are."""
-    if not text or not text.strip():
-        return False
-    rest = f" {_fold(text)} "
-    names = [n for names in EMIRATES.values() for n in names] + list(_COUNTRY_WORDS)
-    for name in sorted(names, key=len, reverse=True):
-        rest = re.sub(rf"(?<![\w]){re.escape(name)}(?![\w])", " ", rest)
-    letters = [c for c in rest if c.isalnum()]
-    return len(letters) >= 2
-
-
-def is_valid_email(text: str | None) -> bool:
-    return bool(text) and bool(_EMAIL.match(str(text).strip()))
-
-
-def normalise_company(text: str | None) -> str:
-    """A company answer, with every way of saying "no company" folded into "individual"."""
-    if not text or not text.strip():
-        return ""
-    folded = _fold(text).strip(" .!")
-    if folded in _INDIVIDUAL_WORDS or folded.startswith(("i'm an individual", "i am an individual", "individual")):
-        return INDIVIDUAL
-    return " ".join(text.split())
-
-
-def missing_details(customer: Customer | CustomerRecord) -> list[Detail]:
-    """What is still needed for a quotation, in the order to ask for it."""
-    get = customer.get if isinstance(customer, dict) else lambda key, default="": getattr(customer, key, default)
-    missing: list[Detail] = []
-    if not str(get("name", "") or "").strip():
-        missing.append("name")
-    if not normalise_company(str(get("company", "") or "")):
-        missing.append("company")
-    if not is_valid_email(str(get("email", "") or "")):
-        missing.append("email")
-    if not is_specific_area(str(get("delivery_area", "") or "")):
-        missing.append("delivery_area")
-    return missing
-
 
 # ---- stored quotations ----------------------------------------------------------------------------------
 
@@ -278,7 +168,7 @@ class PlacedOrder:
 
 
 class DocumentPublisher(Protocol):
-    """Where PDFs go and how customers get them (server/web/documents.py `DocumentLinks`)."""
+    """Where PDFs go and how customers get them (server/components/documents.py `DocumentLinks`)."""
 
     def save(self, document_id: str, content: bytes) -> str: ...
 
@@ -430,7 +320,7 @@ class QuoteService:
         """The confirmation summary (customer: the freshest details, else those stored with the quote)."""
         if quote.totals is None:
             raise QuoteNotReady(f"quotation {quote.quote_id} has no lines", ["lines"])
-        record = _as_record(customer) if customer is not None else quote.customer
+        record = CustomerRecord.of(customer) if customer is not None else quote.customer
         record = record or CustomerRecord(phone="")
         return QuoteSummary(
             quote_id=quote.quote_id,
@@ -478,7 +368,7 @@ class QuoteService:
                 raise QuoteNotReady(f"quotation {quote_id} was not shown for confirmation (await_confirmation)")
             if quote.totals is None:
                 raise QuoteNotReady(f"quotation {quote_id} has no lines", ["lines"])
-            record = _as_record(customer) if customer is not None else quote.customer
+            record = CustomerRecord.of(customer) if customer is not None else quote.customer
             if record is None:
                 raise QuoteNotReady(f"quotation {quote_id} has no customer", list(DETAILS))
             if quote.customer is not None:
@@ -672,10 +562,6 @@ class QuoteService:
             (path, pdf.source, quote_id),
         )
         return PublishedPdf(documents.url(quote_id), path, pdf.source, f"{seller.company_name}-{quote_id}.pdf")
-
-
-def _as_record(customer: CustomerRecord | Customer) -> CustomerRecord:
-    return customer if isinstance(customer, CustomerRecord) else CustomerRecord.from_state(customer)
 
 
 def _fill(record: CustomerRecord, stored: CustomerRecord) -> CustomerRecord:

@@ -12,8 +12,8 @@ from agent.services.commerce import Commerce
 from agent.services.crm import CrmStages, CrmSync
 from agent.services.customers import CustomerDirectory
 from agent.services.quotes import QuoteService
+from server.components.documents import DocumentLinks
 from server.settings import Settings
-from server.web.documents import DocumentLinks
 from tools.quote_pdf import SellerDetails
 from tools.zoho import ZohoCrmClient, ZohoInventoryClient, ZohoRateLimiter, ZohoTokenCache
 

@@ -24,9 +24,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     from sandbox.mount import create_sandbox
     from sandbox.seed import demo_managers
-    from server.channels.wazzup import webhook as webhooks
+    from server.channels import Channel
+    from server.channels.wazzup import WazzupChannel
     from server.channels.wazzup.deliveries import DeliveryWriter
     from server.components.catalog import CatalogService
+    from server.components.documents import DocumentLinks
+    from server.components.media import media_store
     from server.components.model import build_model
     from server.desk.managers import seed_managers
     from server.web import documents, health
@@ -34,7 +37,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from server.web.auth import api_session
     from server.web.deps import Services
     from server.web.inbox_ui import router as inbox_router
-    from server.worker.media import media_router, media_store
+    from server.web.media import media_router
     from server.worker.supervisor import WorkerSupervisor
 
     settings = settings or get_settings()
@@ -89,13 +92,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="0.1.0",
         lifespan=lifespan,
     )
-    app.include_router(webhooks.router)
+    channel: Channel = WazzupChannel(settings)
+    app.include_router(channel.webhook_router(lambda: app.state.services.deliveries))
     app.include_router(health.router)
     app.include_router(inbox_router)  # managers' inbox (/inbox) and its /api/v1
     app.include_router(products_api.router)
     app.include_router(documents.router)
     app.include_router(media_router(media_store(settings), api_session))  # customers' files, managers only
-    app.state.documents = documents.DocumentLinks.from_settings(settings)
+    app.state.documents = DocumentLinks.from_settings(settings)
     if settings.sandbox:
         app.state.sandbox = create_sandbox(
             base_url=settings.base_url,

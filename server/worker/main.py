@@ -22,21 +22,21 @@ from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver
 from agent.context import Context
 from agent.models.base import SalesModel
 from graphs.sales import builder as sales_builder
-from server.channels.wazzup.deliveries import Ingestor
-from server.channels.wazzup.ingest import WORK_CHANNEL
-from server.channels.wazzup.sender import Sender
+from server.channels import Channel
+from server.channels.wazzup import WazzupChannel
 from server.components.catalog import CatalogService
 from server.components.commerce import build_commerce
-from server.desk.escalations import ALERT_CHANNEL, IdleReleaser, PostgresEscalationDesk
+from server.desk.escalations import ALERT_CHANNEL, PostgresEscalationDesk
 from server.settings import Settings
+from server.storage.conversations import WORK_CHANNEL
 from server.storage.database import make_pool
 from server.worker.dispatcher import Dispatcher
 from server.worker.jobs.alerts import AlertDispatcher, PostgresAlertDeduper
+from server.worker.jobs.idle_release import IdleReleaser
 from server.worker.media import build_media_service
 from server.worker.turns import GraphTurnRunner
 from tools.live_stock import LiveStock
 from tools.telegram import TelegramClient
-from tools.wazzup import WazzupClient
 
 log = logging.getLogger(__name__)
 
@@ -46,17 +46,8 @@ class Pipeline:
         self.settings = settings
         self.database_url = database_url
         self.pool = make_pool(database_url, max_size=settings.workers * 3 + 4)
-        self.wazzup = WazzupClient(
-            settings.wazzup_api_url, settings.wazzup_api_key.get_secret_value(), timeout=settings.wazzup_timeout_seconds
-        )
-        self.sender = Sender(
-            self.pool,
-            self.wazzup,
-            max_attempts=settings.send_max_attempts,
-            backoff_seconds=settings.send_backoff_seconds,
-            backoff_cap_seconds=settings.send_backoff_cap_seconds,
-            poll_interval_seconds=settings.poll_interval_seconds,
-        )
+        self.channel: Channel = WazzupChannel(settings)
+        self.sender = self.channel.sender(self.pool)
         # this process's catalog index and knowledge base; the scheduled Zoho sync runs here (one worker at a time)
         self.catalog = CatalogService(settings, self.pool, database_url, sync=True)
         self.http = httpx.AsyncClient()
@@ -81,9 +72,7 @@ class Pipeline:
             poll_interval_seconds=settings.poll_interval_seconds,
             on_reply_queued=self.sender.wake,
         )
-        self.ingestor = Ingestor(
-            self.pool, on_work=self.dispatcher.wake, poll_interval_seconds=settings.poll_interval_seconds
-        )
+        self.ingestor = self.channel.ingestor(self.pool, self.dispatcher.wake, settings.poll_interval_seconds)
         idle_seconds = settings.human_idle_release_minutes * 60
         self.releaser = (
             IdleReleaser(
@@ -125,7 +114,7 @@ class Pipeline:
         await self.dispatcher.stop()
         await self.sender.stop()
         await self.catalog.stop()
-        await self.wazzup.aclose()
+        await self.channel.aclose()
         await self.media.aclose()
         await self.http.aclose()
         await self.telegram.aclose()

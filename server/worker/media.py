@@ -33,21 +33,19 @@ import asyncio
 import json
 import logging
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any
 
 import httpx
-from fastapi import APIRouter, Depends, Request
-from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
 from psycopg_pool import AsyncConnectionPool
-from pydantic import BaseModel, Field
 
+from agent.policies.media import REASON_DOWNLOAD_FAILED, REASON_TOO_LARGE, MediaStatus, PreparedItem
+from agent.state import InboundItem
+from server.components.media import MB, NamedTranscriber, build_transcribers, media_store
 from server.settings import Settings
 from tools.media import (
     Classification,
     ImageDescriber,
     ImageSlots,
-    LocalMediaStore,
-    MediaCategory,
     MediaDownloader,
     MediaDownloadError,
     MediaNotFound,
@@ -61,153 +59,10 @@ from tools.media import (
 )
 from tools.speech import (
     AudioTooLarge,
-    OpenAITranscriber,
-    OpenRouterTranscriber,
-    Transcriber,
     TranscriptionError,
-    offline_available,
 )
 
-if TYPE_CHECKING:  # the API process serves files without loading the graph's stack
-    from agent.state import InboundItem, MediaNote
-
 log = logging.getLogger(__name__)
-
-MB = 1024 * 1024
-
-MediaStatus = Literal["none", "pending", "downloaded", "failed", "too_large"]
-Transcription = Literal["not_needed", "transcribed", "failed", "unavailable", "too_large"]
-
-REASON_DOWNLOAD_FAILED = "media_download_failed"
-REASON_TOO_LARGE = "media_too_large"
-
-
-class PreparedItem(BaseModel):
-    """One inbound message after media preparation: what the turn reads, and what it has to do about it."""
-
-    message_id: str
-    """As in ``InboundItem`` (Wazzup's messageId, or our row id)."""
-    message_row_id: int | None = None
-    kind: str
-    """Wazzup's message type: text, audio, image, document, video..."""
-    text: str | None = None
-    """What the customer said: the typed text or caption, or the transcript of a voice note."""
-    caption: str | None = None
-    content_uri: str | None = None
-
-    media_id: int | None = None
-    """``media.id``: the inbox serves the file at ``/media/{media_id}``; attach it to alerts."""
-    media_status: MediaStatus = "none"
-    content_type: str | None = None
-    file_name: str | None = None
-    size_bytes: int | None = None
-    sha256: str | None = None
-    category: MediaCategory | None = None
-    signals: list[str] = Field(default_factory=list)
-    text_excerpt: str | None = None
-
-    transcription: Transcription = "not_needed"
-    transcript: str | None = None
-    transcript_language: str | None = None
-    transcript_provider: str | None = None
-
-    image_slots: ImageSlots | None = None
-    """Photos only: category/colour/material/style for the catalog search (``unknown`` offline)."""
-
-    ask_to_type: bool = False
-    """A voice note we could not turn into text: the reply asks, politely, to type the message."""
-    route_to_manager: bool = False
-    reason_code: str | None = None
-    """floor_plan, drawing, tender_document, media_download_failed, media_too_large."""
-    acknowledge: bool = False
-    """A file the reply should acknowledge (received, a manager will see it / here is what we found)."""
-    error: str | None = None
-
-    def as_inbound(self) -> InboundItem:
-        """The item for the graph: voice notes carry their transcript as text."""
-        return {"message_id": self.message_id, "kind": self.kind, "text": self.text, "content_uri": self.content_uri}
-
-
-class MediaEscalation(BaseModel):
-    reason_code: str
-    message_id: str
-    media_id: int | None
-    category: MediaCategory | None
-    file_name: str | None
-    content_type: str | None
-
-
-class MediaDecisions(BaseModel):
-    """The turn-level summary of ``prepare``'s items, for the graph and the escalation node."""
-
-    language: str | None = None
-    ask_to_type: bool = False
-    """At most one polite request per turn, however many voice notes failed."""
-    ask_to_type_message_ids: list[str] = Field(default_factory=list)
-    escalations: list[MediaEscalation] = Field(default_factory=list)
-    photos: list[PreparedItem] = Field(default_factory=list)
-    """Photos that are not plans: search with ``image_slots.search_slots()`` when known, else acknowledge and
-    ask one clarifying question."""
-    acknowledged: list[PreparedItem] = Field(default_factory=list)
-    """Every received file (not voice notes), escalated or not: the reply says it was received."""
-    transcribed: list[PreparedItem] = Field(default_factory=list)
-
-    @property
-    def route_to_manager(self) -> bool:
-        return bool(self.escalations)
-
-    @property
-    def reason_codes(self) -> list[str]:
-        return list(dict.fromkeys(e.reason_code for e in self.escalations))
-
-    @property
-    def media_ids(self) -> list[int]:
-        return [e.media_id for e in self.escalations if e.media_id is not None]
-
-    def as_note(self) -> MediaNote:
-        """What the sales graph reads of it (plain values, checkpointed with the turn)."""
-        return {
-            "ask_to_type": self.ask_to_type,
-            "escalations": self.reason_codes,
-            "photos": [p.image_slots.search_slots() if p.image_slots else {} for p in self.photos],
-            "received": [item.kind for item in self.acknowledged],
-        }
-
-
-def decide(items: Sequence[PreparedItem], *, language: str | None = None) -> MediaDecisions:
-    decisions = MediaDecisions(language=language)
-    for item in items:
-        if item.media_status == "none":
-            continue
-        if item.ask_to_type:
-            decisions.ask_to_type = True
-            decisions.ask_to_type_message_ids.append(item.message_id)
-        if item.transcription == "transcribed":
-            decisions.transcribed.append(item)
-        if item.route_to_manager and item.reason_code:
-            decisions.escalations.append(
-                MediaEscalation(
-                    reason_code=item.reason_code,
-                    message_id=item.message_id,
-                    media_id=item.media_id,
-                    category=item.category,
-                    file_name=item.file_name,
-                    content_type=item.content_type,
-                )
-            )
-        if item.category == "photo":
-            decisions.photos.append(item)
-        if item.acknowledge:
-            decisions.acknowledged.append(item)
-    return decisions
-
-
-class NamedTranscriber:
-    """A transcriber and the name stored with its transcripts."""
-
-    def __init__(self, name: str, transcriber: Transcriber) -> None:
-        self.name = name
-        self.transcriber = transcriber
 
 
 _MEDIA_COLUMNS = (
@@ -538,57 +393,6 @@ class MediaService:
         return prepared
 
 
-# ----- wiring from Settings --------------------------------------------------------------------------
-
-
-def build_transcribers(settings: Settings, http: httpx.AsyncClient) -> list[NamedTranscriber]:
-    """Providers in ``settings.stt_providers`` order: hosted ones when their key is set, offline Whisper when
-    the ``voice`` extra is installed. An empty list means voice notes get the "please type" answer."""
-    found: list[NamedTranscriber] = []
-    for name in settings.stt_providers:
-        if name == "openrouter" and settings.openrouter_api_key is not None:
-            found.append(
-                NamedTranscriber(
-                    "openrouter",
-                    OpenRouterTranscriber(
-                        settings.openrouter_base_url,
-                        settings.openrouter_api_key.get_secret_value(),
-                        http,
-                        model=settings.stt_openrouter_model,
-                        timeout=settings.stt_timeout_seconds,
-                        app_url=settings.public_url,
-                        app_title="Noor",
-                    ),
-                )
-            )
-        elif name == "openai" and settings.openai_api_key is not None:
-            found.append(
-                NamedTranscriber(
-                    "openai",
-                    OpenAITranscriber(
-                        settings.openai_base_url,
-                        settings.openai_api_key.get_secret_value(),
-                        http,
-                        model=settings.stt_openai_model,
-                        timeout=settings.stt_timeout_seconds,
-                    ),
-                )
-            )
-        elif name == "offline" and offline_available():
-            from tools.speech.offline import OfflineWhisperTranscriber
-
-            found.append(NamedTranscriber("offline-whisper", OfflineWhisperTranscriber(settings.data_dir)))
-        elif name not in ("openrouter", "openai", "offline"):
-            log.warning("unknown speech-to-text provider %r in stt_providers; ignored", name)
-    return found
-
-
-def media_store(settings: Settings) -> MediaStore:
-    """The file store the worker writes and the managers' ``/media/{id}`` route reads (local files under
-    ``settings.media_path``; an object store plugs in here)."""
-    return LocalMediaStore(settings.media_path)
-
-
 def build_media_service(
     settings: Settings, pool: AsyncConnectionPool[Any], *, store: MediaStore | None = None
 ) -> MediaService:
@@ -626,93 +430,3 @@ def build_media_service(
         describer=describer,
         on_close=[http.aclose],
     )
-
-
-# ----- serving files to managers ---------------------------------------------------------------------
-
-# Served inline only when a browser shows them safely; everything else downloads as an attachment.
-_INLINE_TYPES = ("image/jpeg", "image/png", "image/webp", "image/gif", "application/pdf")
-
-
-async def conversation_media(conn: Any, conversation_id: int) -> dict[int, dict[str, Any]]:
-    """The ``media`` rows of a conversation by ``messages.id``, for the inbox's transcript view."""
-    rows = await (
-        await conn.execute(
-            "SELECT id, message_id, kind, status, attempts, error, source_uri, content_type, file_name, size_bytes,"
-            " category, classification->>'reason_code' AS reason_code, transcription_status, transcript,"
-            " transcript_language FROM media WHERE conversation_id = %s ORDER BY id",
-            (conversation_id,),
-        )
-    ).fetchall()
-    return {int(row["message_id"]): dict(row) for row in rows}
-
-
-async def media_file_response(pool: AsyncConnectionPool[Any], store: MediaStore, media_id: int) -> Response:
-    """The stored file of ``media.id`` (404 when unknown or not downloaded). No authorisation here: call it
-    only behind the managers' guard (see ``media_router``)."""
-    async with pool.connection() as conn:
-        row = await (
-            await conn.execute(
-                "SELECT status, storage_key, content_type, file_name, sha256 FROM media WHERE id = %s", (media_id,)
-            )
-        ).fetchone()
-    if row is None or row["status"] != "downloaded" or not row["storage_key"]:
-        return JSONResponse({"error": "not_found"}, status_code=404)
-    content_type = row["content_type"] or "application/octet-stream"
-    inline = content_type.startswith("audio/") or content_type in _INLINE_TYPES
-    name = (row["file_name"] or f"media-{media_id}").replace('"', "")
-    headers = {
-        "Cache-Control": "private, max-age=3600",
-        "X-Content-Type-Options": "nosniff",
-        "Content-Security-Policy": "sandbox; default-src 'none'; img-src 'self'; media-src 'self'",
-        "ETag": f'"{row["sha256"]}"',
-    }
-    path = store.local_path(row["storage_key"])
-    if path is not None:
-        return FileResponse(
-            path,
-            media_type=content_type,
-            filename=name,
-            content_disposition_type="inline" if inline else "attachment",
-            headers=headers,
-        )
-    url = await store.url(row["storage_key"])
-    if url is not None:
-        return RedirectResponse(url, status_code=302, headers={"Cache-Control": "no-store"})
-    return JSONResponse({"error": "not_found"}, status_code=404)
-
-
-def media_router(
-    store: MediaStore,
-    guard: Callable[..., Any],
-    get_pool: Callable[[Request], AsyncConnectionPool[Any]] | None = None,
-) -> APIRouter:
-    """``GET /media/{media_id}`` behind ``guard`` (the managers' auth dependency, e.g. the inbox session).
-
-    There is deliberately no unguarded default: customer files are private. ``get_pool`` defaults to the
-    service's pool (``app.state.services.pool``).
-    """
-
-    def pool_of(request: Request) -> AsyncConnectionPool[Any]:
-        if get_pool is not None:
-            return get_pool(request)
-        pool: AsyncConnectionPool[Any] = request.app.state.services.pool
-        return pool
-
-    router = APIRouter(dependencies=[Depends(guard)])
-
-    @router.get("/media/{media_id}", name="media_file")
-    async def media_file(media_id: int, request: Request) -> Response:
-        return await media_file_response(pool_of(request), store, media_id)
-
-    @router.get("/media/message/{message_id}", name="message_media_file")
-    async def message_media_file(message_id: int, request: Request) -> Response:
-        """The file of a message (``messages.id``): what the inbox links for messages added live."""
-        pool = pool_of(request)
-        async with pool.connection() as conn:
-            row = await (await conn.execute("SELECT id FROM media WHERE message_id = %s", (message_id,))).fetchone()
-        if row is None:
-            return JSONResponse({"error": "not_found"}, status_code=404)
-        return await media_file_response(pool, store, int(row["id"]))
-
-    return router

@@ -21,8 +21,9 @@ from agent.handover import HumanResponse, handback_update
 from agent.language import Language
 from agent.models.base import ReplyBrief
 from agent.models.offline import OfflineModel
+from agent.policies.media import decide
 from agent.state import InboundItem, MediaNote, SalesState, TurnInput, TurnOutput
-from server.channels.wazzup.ingest import take_over
+from server.storage.conversations import take_over
 
 if TYPE_CHECKING:
     from server.worker.media import MediaService
@@ -90,8 +91,6 @@ class GraphTurnRunner:
         """Voice notes become text; files are stored and judged (idempotent: a resumed turn redoes nothing)."""
         if self.media is None or not any(item["content_uri"] for item in turn.inbound):
             return
-        from server.worker.media import decide
-
         prepared = await self.media.prepare(turn.conversation_id, turn.language, turn.inbound)
         turn.inbound = [item.as_inbound() for item in prepared]
         turn.media = decide(prepared, language=turn.language).as_note()

@@ -9,8 +9,7 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
-from agent.services.customers import INDIVIDUAL
-from agent.services.quotes import emirate_of, is_specific_area, is_valid_email, normalise_company
+from agent.policies.quote_details import INDIVIDUAL, emirate_of, is_specific_area, is_valid_email, normalise_company
 from agent.state import Customer
 from tools.catalog.normalize import ascii_digits
 

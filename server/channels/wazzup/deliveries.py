@@ -16,8 +16,9 @@ from typing import Any
 
 from psycopg_pool import AsyncConnectionPool
 
-from server.channels.wazzup.ingest import WORK_CHANNEL, IngestReport, ingest_body
-from server.worker.loops import WokenLoop
+from server.channels.wazzup.ingest import IngestReport, ingest_body
+from server.loops import WokenLoop
+from server.storage.conversations import WORK_CHANNEL
 
 log = logging.getLogger(__name__)
 

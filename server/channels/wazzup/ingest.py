@@ -15,6 +15,7 @@ from typing import Any, Literal
 from psycopg import AsyncConnection
 from pydantic import ValidationError
 
+from server.storage.conversations import take_over
 from tools.wazzup import WazzupMessage, WazzupStatus
 
 log = logging.getLogger(__name__)
@@ -42,10 +43,6 @@ UPDATE outbox SET status = %(status)s, updated_at = now(),
    AND (CASE status WHEN 'pending' THEN 0 WHEN 'sending' THEN 1 WHEN 'sent' THEN 2 WHEN 'delivered' THEN 3
                     WHEN 'read' THEN 4 ELSE 5 END) < %(rank)s
 """
-
-
-WORK_CHANNEL = "noor_work"
-"""Postgres NOTIFY channel: a webhook delivery was stored, there is work for the workers."""
 
 
 @dataclass
@@ -238,19 +235,6 @@ async def _ingest_echo(conn: AsyncConnection[Any], message: WazzupMessage) -> Ou
     )
     await take_over(conn, conversation["id"], reason="manager_echo")
     return "human_echo"
-
-
-async def take_over(conn: AsyncConnection[Any], conversation_id: int, *, reason: str) -> None:
-    """A person holds the thread: the bot stays silent and what is waiting is kept for the person."""
-    await conn.execute(
-        "UPDATE conversations SET mode = 'human', mode_reason = %s, mode_changed_at = now(), updated_at = now()"
-        " WHERE id = %s AND mode = 'bot'",
-        (reason, conversation_id),
-    )
-    await conn.execute(
-        "UPDATE messages SET status = 'held' WHERE conversation_id = %s AND status = 'pending'",
-        (conversation_id,),
-    )
 
 
 async def _ingest_edit_or_delete(conn: AsyncConnection[Any], message: WazzupMessage) -> Outcome:

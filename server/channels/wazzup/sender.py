@@ -13,7 +13,7 @@ from typing import Any
 from psycopg_pool import AsyncConnectionPool
 
 from server.channels.wazzup.ingest import apply_status
-from server.worker.loops import WokenLoop
+from server.loops import WokenLoop
 from tools.wazzup import (
     SendMessageRequest,
     WazzupClient,

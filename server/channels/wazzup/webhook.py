@@ -16,7 +16,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 from fastapi.routing import APIRoute
 
-from server.web.deps import get_services
+from server.channels import RawBodies
 
 log = logging.getLogger(__name__)
 
@@ -34,18 +34,33 @@ class PlainRoute(APIRoute):
         return endpoint
 
 
-router = APIRouter(tags=["webhooks"])
-
-
 def _error(status: int, error: str, detail: str) -> Response:
     return JSONResponse({"error": error, "detail": detail}, status_code=status)
 
 
-async def wazzup_webhook(request: Request) -> Response:
-    services = get_services(request)
+def webhook_router(expected_token: str, bodies: Callable[[], RawBodies]) -> APIRouter:
+    """`POST /webhooks/wazzup?token=…`; `bodies` gives the durable store of raw bodies once the service is up."""
+    expected = expected_token.encode()
+
+    async def wazzup_webhook(request: Request) -> Response:
+        return await _receive(request, expected, bodies())
+
+    router = APIRouter(tags=["webhooks"])
+    router.add_api_route(
+        "/webhooks/wazzup",
+        wazzup_webhook,
+        methods=["POST"],
+        route_class_override=PlainRoute,
+        openapi_extra={
+            "parameters": [{"name": "token", "in": "query", "required": True, "schema": {"type": "string"}}]
+        },
+    )
+    return router
+
+
+async def _receive(request: Request, expected: bytes, bodies: RawBodies) -> Response:
     token = request.query_params.get("token", "")
-    expected = services.settings.wazzup_webhook_token.get_secret_value()
-    if not hmac.compare_digest(token.encode(), expected.encode()):
+    if not hmac.compare_digest(token.encode(), expected):
         return _error(403, "forbidden", "invalid webhook token")
     raw = await request.body()
     try:
@@ -57,14 +72,5 @@ async def wazzup_webhook(request: Request) -> Response:
         log.warning("wazzup webhook: body is %s, not an object", type(body).__name__)
         return _error(400, "unexpected_body", "the body must be a JSON object")
     if body.get("test") is not True:
-        await services.deliveries.store(raw.decode("utf-8"))
+        await bodies.store(raw.decode("utf-8"))
     return Response(OK_BODY, media_type=JSON)
-
-
-router.add_api_route(
-    "/webhooks/wazzup",
-    wazzup_webhook,
-    methods=["POST"],
-    route_class_override=PlainRoute,
-    openapi_extra={"parameters": [{"name": "token", "in": "query", "required": True, "schema": {"type": "string"}}]},
-)

@@ -14,7 +14,7 @@ from fastapi.encoders import jsonable_encoder
 from pydantic import BaseModel, ConfigDict, Field
 
 from agent.policies.escalation import REASON_LABELS
-from server.desk import escalations
+from server.desk import escalations, threads
 from server.web.auth import ApiSession
 from server.web.deps import ServicesDep
 
@@ -99,8 +99,8 @@ async def list_conversations(
     limit: int = Query(default=100, ge=1, le=500),
 ) -> dict[str, Any]:
     async with services.pool.connection() as conn:
-        rows = await escalations.list_threads(conn, session.manager.id, filter, limit)
-        counts = await escalations.thread_counts(conn, session.manager.id)
+        rows = await threads.list_threads(conn, session.manager.id, filter, limit)
+        counts = await threads.thread_counts(conn, session.manager.id)
     return {"items": [thread_json(r) for r in rows], "counts": counts, "filter": filter}
 
 
@@ -113,10 +113,10 @@ async def get_conversation(
     mark_read: bool = False,
 ) -> dict[str, Any]:
     async with services.pool.connection() as conn:
-        detail = await escalations.thread_detail(conn, conversation_id)
+        detail = await threads.thread_detail(conn, conversation_id)
         if detail is None:
             raise HTTPException(404, "no such conversation")
-        messages = await escalations.thread_messages(conn, conversation_id, after_id)
+        messages = await threads.thread_messages(conn, conversation_id, after_id)
         if mark_read and messages:
             await escalations.mark_read(conn, session.manager.id, conversation_id)
     escalation = detail.get("escalation")

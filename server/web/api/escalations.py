@@ -8,7 +8,7 @@ from fastapi import APIRouter, HTTPException, Query
 from fastapi.encoders import jsonable_encoder
 
 from agent.policies.escalation import REASON_LABELS
-from server.desk import escalations
+from server.desk import escalations, threads
 from server.web.api.conversations import HandBackIn, HandBackOut, TakeOut
 from server.web.auth import ApiSession
 from server.web.deps import ServicesDep
@@ -24,7 +24,7 @@ async def list_escalations(
     limit: int = Query(default=100, ge=1, le=500),
 ) -> dict[str, Any]:
     async with services.pool.connection() as conn:
-        rows = await escalations.list_escalations(conn, status=status, limit=limit)
+        rows = await threads.list_escalations(conn, status=status, limit=limit)
     items = [jsonable_encoder(r) | {"label": REASON_LABELS.get(r["reason"], r["reason"])} for r in rows]
     return {"items": items, "status": status}
 

@@ -14,7 +14,7 @@ from fastapi.responses import FileResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from agent.policies.escalation import REASON_LABELS
-from server.desk import escalations
+from server.desk import escalations, threads
 from server.desk.managers import Session, authenticate, create_session, end_session
 from server.web.api.conversations import author_name, dubai_time
 from server.web.auth import (
@@ -29,7 +29,7 @@ from server.web.auth import (
     tokens_match,
 )
 from server.web.deps import Services, get_services
-from server.worker.media import conversation_media
+from server.web.media import conversation_media
 
 HERE = Path(__file__).parent
 STATIC = {"inbox.css": "text/css", "inbox.js": "text/javascript"}
@@ -165,15 +165,15 @@ async def thread_list(request: Request, filter: Literal["escalated", "mine", "al
     if session is None:
         return _to_login(request)
     async with services.pool.connection() as conn:
-        threads = await escalations.list_threads(conn, session.manager.id, filter)
-        counts = await escalations.thread_counts(conn, session.manager.id)
+        listed = await threads.list_threads(conn, session.manager.id, filter)
+        counts = await threads.thread_counts(conn, session.manager.id)
     return _page(
         request,
         "threads.html",
         {
             "manager": session.manager,
             "csrf_token": session.csrf_token,
-            "threads": threads,
+            "threads": listed,
             "counts": counts,
             "filter": filter,
         },
@@ -186,10 +186,10 @@ async def thread_page(request: Request, conversation_id: int) -> Response:
     if session is None:
         return _to_login(request)
     async with services.pool.connection() as conn:
-        detail = await escalations.thread_detail(conn, conversation_id)
+        detail = await threads.thread_detail(conn, conversation_id)
         if detail is None:
             raise HTTPException(404, "no such conversation")
-        messages = await escalations.thread_messages(conn, conversation_id)
+        messages = await threads.thread_messages(conn, conversation_id)
         files = await conversation_media(conn, conversation_id)
         await escalations.mark_read(conn, session.manager.id, conversation_id)
     return _page(

@@ -18,7 +18,7 @@ from typing import Any, Literal
 from psycopg_pool import AsyncConnectionPool
 
 from agent.policies.escalation import REASON_LABELS
-from server.worker.loops import WokenLoop
+from server.loops import WokenLoop
 from tools.telegram import (
     TelegramClient,
     TelegramError,

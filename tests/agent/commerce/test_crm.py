@@ -5,8 +5,9 @@ from decimal import Decimal
 from typing import Any
 
 from agent.policies.pricing import QuoteLine, quote_totals
-from agent.services.crm import CrmStages, DealLink, opportunity_key, order_status, parse_order_reference
+from agent.services.crm import CrmStages, DealLink, opportunity_key
 from agent.services.customers import CustomerRecord
+from agent.services.orders import order_status, parse_order_reference
 from tests.agent.commerce.conftest import Commerce
 from tools.zoho import Deal, NewSalesOrder, NewSalesOrderLine
 
