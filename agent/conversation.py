@@ -15,7 +15,7 @@ from langchain_core.messages import AnyMessage, BaseMessage, HumanMessage, Remov
 
 from agent.models.base import ReplyBrief
 from agent.state import InboundItem, SalesState
-from agent.understanding import Intent
+from agent.understanding import Intent, Question, Understanding
 
 SUMMARY_CHARS = 600
 
@@ -90,3 +90,23 @@ def reply_brief(state: SalesState) -> ReplyBrief:
     return ReplyBrief(
         language=state["language"], situation=situation, customer_name=state.get("customer_name"), facts=facts
     )
+
+
+def understood(state: SalesState) -> Understanding:
+    """This turn's understanding (from the intent node); an empty one before it ran."""
+    data = state.get("understanding")
+    return Understanding.model_validate(data) if data else Understanding(intents=["small_talk"])
+
+
+def questions_asked(facts: dict[str, Any]) -> list[Question]:
+    """What a reply from these facts asks the customer for (the dialogue state of the next turn)."""
+    kind = facts.get("kind")
+    if kind == "quote_details":
+        return [q for q in facts.get("missing", []) if q in ("name", "company", "email", "delivery_area")]
+    if kind == "quote_confirm":
+        return ["confirmation"]
+    if kind == "send_the_file":
+        return ["file"]
+    if len(facts.get("options") or []) >= 2:
+        return ["choice"]
+    return []

@@ -63,7 +63,7 @@ def handback_update(state: SalesState, response: HumanResponse, *, message_id: s
     """The state after a person hands the thread back: the episode closed, and what happened meanwhile
     (the manager's note and messages) in the history, so the bot continues with that context."""
     note = response["args"] if isinstance(response["args"], str) else ""
-    update: dict[str, Any] = {"escalation": closed_record(state.get("escalation", {})), "failed_turns": 0}
+    update: dict[str, Any] = {"escalation": closed_record(state.get("escalation", {})), "failed_turns": 0, "asked": []}
     if note.strip():
         update["messages"] = [
             SystemMessage(content=f"While a colleague held this chat:\n{note.strip()}", id=message_id)

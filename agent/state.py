@@ -12,7 +12,7 @@ from langchain_core.messages import AnyMessage
 from langgraph.graph.message import add_messages
 
 from agent.language import Language
-from agent.understanding import Intent
+from agent.understanding import Intent, Question
 
 
 class InboundItem(TypedDict):
@@ -148,6 +148,10 @@ class SalesState(TypedDict, total=False):
     summary: str
     language: Language
     intent: Intent
+    understanding: dict[str, object]
+    """This turn's `Understanding` (agent/understanding.py), as the model returned it: what every node decides from."""
+    asked: list[Question]
+    """What the bot's last reply asked the customer for: the next message is read first as the answer to it."""
     faq_topic: str | None
     request: Request
     retrieved: dict[str, object]

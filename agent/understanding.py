@@ -82,6 +82,7 @@ class Slots(BaseModel):
     no_quotation_yet: bool = Field(default=False, description="Says they do not want a quotation (yet)")
     person_requested: bool = Field(default=False, description="Asks to talk to a person / manager / human")
     complaint: bool = Field(default=False, description="Complains: damaged goods, refund, bad service")
+    frustrated: bool = Field(default=False, description="Says the assistant is not helping or not understanding")
     plan_mentioned: bool = Field(default=False, description="Mentions a floor plan, drawing, layout, tender or BOQ")
     order_number: str | None = Field(default=None, description="A sales order number such as SO-00042")
     not_sold: str | None = Field(

@@ -1,4 +1,4 @@
-"""A fake of OpenAI's ``POST /v1/audio/transcriptions`` (contracts.md §7.1), plus audio sniffing shared by the
+"""A fake of OpenAI's ``POST /v1/audio/transcriptions`` (docs/contracts.md §7.1), plus audio sniffing shared by the
 speech fakes.
 
 Mounted by the service under ``/sandbox/openai`` (a client's base URL is then ``<service>/sandbox/openai/v1``);

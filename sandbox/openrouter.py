@@ -1,4 +1,4 @@
-"""A faithful fake of the OpenRouter API subset Noor uses (contracts.md §6 and §7.2).
+"""A faithful fake of the OpenRouter API subset Noor uses (docs/contracts.md §6 and §7.2).
 
 Mounted by the service under ``/sandbox/openrouter`` (a client's base URL is then
 ``<service>/sandbox/openrouter/api/v1``); tests run ``FakeOpenRouter().app`` standalone on loopback.

@@ -1,4 +1,4 @@
-"""A faithful fake of the Telegram Bot API subset Noor uses for manager alerts (contracts.md §5).
+"""A faithful fake of the Telegram Bot API subset Noor uses for manager alerts (docs/contracts.md §5).
 
 Mounted by the service under ``/sandbox/telegram`` (so a client's base URL is
 ``<service>/sandbox/telegram``); tests run ``FakeTelegram().app`` standalone on loopback.

@@ -1,4 +1,4 @@
-"""A faithful fake of Wazzup24 API v3 (contracts.md §1), mounted at /sandbox/wazzup in demo mode.
+"""A faithful fake of Wazzup24 API v3 (docs/contracts.md §1), mounted at /sandbox/wazzup in demo mode.
 
 It accepts sends like the real one (201 + messageId, text XOR contentUri, crmMessageId duplicates
 rejected, 500 requests / 5 s then 429), posts echoes and statuses back to the registered webhook,

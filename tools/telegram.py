@@ -1,4 +1,4 @@
-"""Typed async client for the Telegram Bot API subset used for manager alerts (contracts.md §5).
+"""Typed async client for the Telegram Bot API subset used for manager alerts (docs/contracts.md §5).
 
 - ``TelegramClient(base_url, token, http)``: ``base_url`` is ``https://api.telegram.org`` in production or
   ``<service>/sandbox/telegram`` against the fake; requests go to ``{base_url}/bot{token}/{method}``.

@@ -1,4 +1,4 @@
-"""Wazzup24 API v3: webhook payload models and the typed client for sending (contracts.md §1)."""
+"""Wazzup24 API v3: webhook payload models and the typed client for sending (docs/contracts.md §1)."""
 
 from __future__ import annotations
 

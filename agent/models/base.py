@@ -14,7 +14,7 @@ from langchain_core.tools import BaseTool
 from pydantic import BaseModel, Field
 
 from agent.language import Language
-from agent.understanding import Understanding
+from agent.understanding import Question, Understanding
 
 
 class Usage(BaseModel):
@@ -45,7 +45,12 @@ class Reply(BaseModel):
 class SalesModel(Protocol):
     name: str
 
-    async def understand(self, messages: Sequence[AnyMessage], language: Language) -> Understanding: ...
+    async def understand(
+        self, messages: Sequence[AnyMessage], language: Language, asked: Sequence[Question] = ()
+    ) -> Understanding:
+        """This turn, understood; `asked` is what the bot's last message asked for (read the message first as
+        the answer to it)."""
+        ...
 
     async def write(self, brief: ReplyBrief, messages: Sequence[AnyMessage]) -> Reply: ...
 

@@ -15,7 +15,7 @@ from langchain_core.tools import BaseTool
 
 from agent.language import Language
 from agent.models.base import Reply, ReplyBrief, SalesModel, ToolCallingModel, Usage
-from agent.understanding import Understanding
+from agent.understanding import Question, Understanding
 from prompts import load_prompt, load_system_prompt
 
 log = logging.getLogger(__name__)
@@ -73,9 +73,17 @@ class ChatSalesModel:
         prompt = load_system_prompt(language)
         return SystemMessage(prompt.text), prompt.version
 
-    async def understand(self, messages: Sequence[AnyMessage], language: Language) -> Understanding:
+    async def understand(
+        self, messages: Sequence[AnyMessage], language: Language, asked: Sequence[Question] = ()
+    ) -> Understanding:
         system, _ = self._system(language)
-        instructions = SystemMessage(load_prompt("understand").text)
+        expecting = (
+            f"\nYour last message asked the customer for: {', '.join(asked)}. Read their message first as the answer "
+            "to it (set `answers`), unless they clearly change the subject."
+            if asked
+            else ""
+        )
+        instructions = SystemMessage(load_prompt("understand").text + expecting)
         structured = self.chat.with_structured_output(Understanding, method="function_calling")
         result = await structured.ainvoke([system, instructions, *messages])
         return result if isinstance(result, Understanding) else Understanding.model_validate(result)
@@ -147,13 +155,15 @@ class FallbackModel:
         self.understand_deadline = understand_deadline
         self.write_deadline = write_deadline
 
-    async def understand(self, messages: Sequence[AnyMessage], language: Language) -> Understanding:
+    async def understand(
+        self, messages: Sequence[AnyMessage], language: Language, asked: Sequence[Question] = ()
+    ) -> Understanding:
         try:
             async with asyncio.timeout(self.understand_deadline):
-                return await self.primary.understand(messages, language)
+                return await self.primary.understand(messages, language, asked)
         except Exception as exc:  # any provider failure: outage, 402, 429, invalid output, past the deadline
             log.warning("model %s failed to understand (%s); using %s", self.primary.name, exc, self.fallback.name)
-            return await self.fallback.understand(messages, language)
+            return await self.fallback.understand(messages, language, asked)
 
     async def write(self, brief: ReplyBrief, messages: Sequence[AnyMessage]) -> Reply:
         return await self.write_with_tools(brief, messages, ())

@@ -10,7 +10,7 @@ from typing import Any
 from langgraph.runtime import Runtime
 
 from agent.context import Context, thread_id
-from agent.conversation import conversation, latest_customer_text
+from agent.conversation import conversation, latest_customer_text, understood
 from agent.policies.escalation import EscalationDecision, EscalationSignals, next_escalation, opened_record
 from agent.state import SalesState
 
@@ -21,6 +21,9 @@ UNHELPFUL_KINDS = frozenset({"nothing_found", "faq_unknown", "sku_unknown", "cat
 
 
 FILE_PROBLEMS = frozenset({"media_download_failed", "media_too_large"})
+
+# Facts that answer the customer's question with figures a tool returned: given even when a person takes over.
+GROUNDED_ANSWERS = frozenset({"sku_info", "sku_unavailable", "quantity_updated", "quantity_short", "faq"})
 
 
 def signals_for(state: SalesState, context: Context, failed_turns: int) -> EscalationSignals:
@@ -72,7 +75,7 @@ async def escalate(state: SalesState, runtime: Runtime[Context]) -> dict[str, An
     text = latest_customer_text(conversation(state))
     unhelpful = str((state.get("facts") or {}).get("kind")) in UNHELPFUL_KINDS
     failed_turns = state.get("failed_turns", 0) + 1 if unhelpful else 0
-    decision = next_escalation(text, signals_for(state, context, failed_turns), state.get("escalation"))
+    decision = next_escalation(understood(state), signals_for(state, context, failed_turns), state.get("escalation"))
     if decision is None:
         return {"failed_turns": failed_turns}
     media = state.get("media", {})
@@ -92,6 +95,9 @@ async def escalate(state: SalesState, runtime: Runtime[Context]) -> dict[str, An
         manager_id = ticket.manager_id
     await _note_in_crm(state, context, decision, summary)
     facts: dict[str, Any] = {"kind": "escalation", "reason": decision.reason}
+    answered = state.get("facts") or {}
+    if answered.get("kind") in GROUNDED_ANSWERS and not decision.no_sales_pitch:
+        facts["answer"] = answered  # answer first, then route: what was asked is not lost in the hand-over
     media_reasons = set(media.get("escalations", []))
     if decision.reason == "drawings" and media_reasons and media_reasons <= FILE_PROBLEMS:
         facts["reason"] = "media_failed"  # the holding message must not claim we saw the file

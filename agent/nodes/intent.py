@@ -1,4 +1,5 @@
-"""intent: what the customer wants this turn (structured output), merged into the running request."""
+"""intent: this turn understood once by the configured model (a typed `Understanding`, read first as the answer to
+what the bot last asked), merged into the running request, and routed."""
 
 from __future__ import annotations
 
@@ -8,17 +9,18 @@ from langgraph.runtime import Runtime
 from langgraph.types import Command
 
 from agent.context import Context
-from agent.conversation import conversation, latest_customer_text
-from agent.models.offline.details import confirms, declines, read_details, wants_discount
-from agent.models.offline.intents import OUT_OF_CATALOG
+from agent.conversation import conversation
 from agent.models.offline.slots import read_slots
 from agent.policies.request import merge_request, resolve_pick
-from agent.state import Request, SalesState
-from agent.understanding import Intent
+from agent.state import Customer, Request, SalesState
+from agent.understanding import Intent, Understanding
 
 NEEDS_RETRIEVAL: frozenset[Intent] = frozenset(
     {"product_search", "product_question", "price_stock", "quotation", "faq", "out_of_scope"}
 )
+# A person is wanted: the request for products stays as it was (a "manager" is not an executive chair).
+PERSON_INTENTS: frozenset[Intent] = frozenset({"human_request", "complaint"})
+DETAIL_ANSWERS = frozenset({"name", "company", "email", "delivery_area", "confirmation"})
 
 
 def media_facts(state: SalesState, has_product_cues: bool) -> dict[str, Any] | None:
@@ -33,45 +35,81 @@ def media_facts(state: SalesState, has_product_cues: bool) -> dict[str, Any] | N
     return None
 
 
-def about_quotation(state: SalesState, kind: Intent, text: str, request: Request) -> bool:
+def gives_details(understanding: Understanding) -> bool:
+    slots = understanding.slots
+    return bool(slots.customer_name or slots.company or slots.email or slots.delivery_address)
+
+
+def about_quotation(state: SalesState, understanding: Understanding, request: Request) -> bool:
     """Whether this turn moves a quotation: asked for, answered (details, yes, no) or bargained over."""
-    if kind == "quotation":
-        return True
-    if kind in ("complaint", "human_request", "order_status"):
-        return False
+    slots = understanding.slots
+    kind = understanding.intent
     status = state.get("quote", {}).get("status")
-    if status in ("collecting", "awaiting_confirmation"):
-        asked = state.get("quote", {}).get("asked", [])
-        details = read_details(text, state.get("customer", {}), asked)
-        if confirms(text) or declines(text) or "email" in details or (details and kind not in NEEDS_RETRIEVAL):
+    open_quote = status in ("collecting", "awaiting_confirmation")
+    if kind in PERSON_INTENTS or kind == "order_status":
+        return False
+    if slots.no_quotation_yet and not open_quote:
+        return False  # "no quotation yet, just comparing": answered, nothing pushed
+    if kind == "quotation" or understanding.has("quotation"):
+        return True
+    if open_quote:
+        if slots.confirmation is not None or slots.no_quotation_yet or understanding.answers in DETAIL_ANSWERS:
             return True
-    if status in ("created", "confirmed") and confirms(text):
+        if slots.email or (gives_details(understanding) and kind not in NEEDS_RETRIEVAL):
+            return True
+    if status in ("created", "confirmed") and slots.confirmation == "yes":
         return True  # a second "yes": answered by the quotation, never a second order
-    return wants_discount(text) and bool(request.get("skus") or status)
+    return (slots.discount_asked or slots.discount_percent is not None) and bool(request.get("skus") or status)
+
+
+def stated_customer(state: SalesState, understanding: Understanding) -> dict[str, Any]:
+    """What the customer said about themselves this turn wins over the profile name and what was known."""
+    slots = understanding.slots
+    stated = {
+        "name": slots.customer_name,
+        "company": slots.company,
+        "email": slots.email,
+        "delivery_area": slots.delivery_address,
+    }
+    given = {key: value.strip() for key, value in stated.items() if value and value.strip()}
+    if not given:
+        return {}
+    customer: Customer = {**state.get("customer", {}), **given}  # type: ignore[typeddict-item]
+    update: dict[str, Any] = {"customer": customer}
+    if "name" in given:
+        update["customer_name"] = given["name"].split()[0]
+    return update
 
 
 async def intent(
     state: SalesState, runtime: Runtime[Context]
 ) -> Command[Literal["retrieve", "quote", "order_status", "escalate"]]:
     model = runtime.context.sales_model()
-    understanding = await model.understand(conversation(state), state["language"])
+    understanding = await model.understand(conversation(state), state["language"], state.get("asked", []))
     slots = understanding.slots
     about_media = media_facts(state, bool(slots.categories or slots.skus))
     if about_media is not None:
-        return Command(goto="escalate", update={"intent": understanding.intent, "facts": about_media})
+        return Command(
+            goto="escalate",
+            update={
+                "intent": understanding.intent,
+                "understanding": understanding.model_dump(mode="json"),
+                "facts": about_media,
+            },
+        )
     described = [photo for photo in state.get("media", {}).get("photos", []) if photo]
     if described and not (slots.categories or slots.skus):
         # a photo the vision model described: search for what it shows
         seen = read_slots(" ".join(described[0].values()))
         slots = slots.model_copy(update={k: getattr(seen, k) for k in ("categories", "colors", "materials")})
         understanding = understanding.model_copy(update={"intents": ["product_search"], "slots": slots})
+    kind = understanding.intent
     previous = state.get("request", {})
-    if OUT_OF_CATALOG.search(latest_customer_text(conversation(state))) and not (slots.categories or slots.skus):
+    if slots.not_sold and not (slots.categories or slots.skus):
         previous = {}  # "do you sell laptops?": a new topic, answered honestly
-    request = merge_request(previous, slots)
+    request = Request(**previous) if kind in PERSON_INTENTS else merge_request(previous, slots)
     offered = state.get("offered", [])
     picked = resolve_pick(offered, slots)
-    kind = understanding.intent
     if picked is not None:
         request["skus"] = [picked["sku"]]
     elif kind == "product_search" and not slots.skus:
@@ -82,8 +120,13 @@ async def intent(
             kind = "product_question"
         elif slots.quantity and request.get("categories"):
             kind = "product_search"
-    update: dict[str, Any] = {"intent": kind, "request": request, "faq_topic": understanding.faq_topic}
-    if about_quotation(state, kind, latest_customer_text(conversation(state)), request):
+    update: dict[str, Any] = {
+        "intent": kind,
+        "understanding": understanding.model_dump(mode="json"),
+        "request": request,
+        "faq_topic": understanding.faq_topic,
+    } | stated_customer(state, understanding)
+    if about_quotation(state, understanding, request):
         return Command(goto="quote", update=update | {"intent": "quotation"})
     if kind == "order_status":
         return Command(goto="order_status", update=update)

@@ -8,7 +8,7 @@ from typing import Any
 from langgraph.runtime import Runtime
 
 from agent.context import Context, thread_id
-from agent.conversation import conversation, latest_customer_text
+from agent.conversation import understood
 from agent.services.orders import order_status as look_up_order
 from agent.state import SalesState
 
@@ -23,7 +23,7 @@ async def order_status(state: SalesState, runtime: Runtime[Context]) -> dict[str
     customer = state.get("customer", {})
     if commerce is None or not customer.get("phone"):
         return {"facts": {"kind": "order_status_unknown"}}
-    status = await look_up_order(commerce.inventory, latest_customer_text(conversation(state)), customer)
+    status = await look_up_order(commerce.inventory, understood(state).slots.order_number, customer)
     if not status.found:
         log.info("order status: %s for %s", status.reason, status.query)
         return {"facts": {"kind": "order_status_unknown", "reason": status.reason}}

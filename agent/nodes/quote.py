@@ -15,13 +15,13 @@ from typing import TYPE_CHECKING, Any
 from langgraph.runtime import Runtime
 
 from agent.context import Context, chat_id, thread_id
-from agent.conversation import conversation, latest_customer_text
-from agent.models.offline.details import confirms, declines, read_details, requested_percent, wants_discount
+from agent.conversation import conversation, latest_customer_text, understood
 from agent.policies.pricing import DiscountDecision, ItemUnavailable, QuoteLine, price_lines, quote_totals
 from agent.policies.quote_details import missing_details
 from agent.services.customers import CustomerRecord
 from agent.services.quotes import OPEN_STATUSES, StoredQuote, decision_from_json
 from agent.state import Customer, PolicySignals, ReplyPart, SalesState
+from agent.understanding import Understanding
 
 if TYPE_CHECKING:
     from agent.services.commerce import Commerce
@@ -51,18 +51,23 @@ async def _lines(state: SalesState, catalog: CatalogSearch, commerce: Commerce, 
 
 
 def _discount(
-    text: str, stored: StoredQuote, lines: list[QuoteLine], commerce: Commerce, customer: Customer
+    understanding: Understanding, stored: StoredQuote, lines: list[QuoteLine], commerce: Commerce, customer: Customer
 ) -> DiscountDecision | None:
     """This turn's discount decision (a new request), else the one the quotation already carries."""
-    if not wants_discount(text):
+    slots = understanding.slots
+    if not asks_discount(understanding):
         return decision_from_json(stored.discount) if stored.discount else None
     subtotal = quote_totals(lines).subtotal
     pricebook_customer = bool(customer.get("pricebook_id"))
     # "a small discount" without a figure: offer what the policy allows at this subtotal, nothing more
-    asked = requested_percent(text)
+    asked = Decimal(str(slots.discount_percent)) if slots.discount_percent is not None else None
     if asked is None:
         asked = commerce.policy.allowed_percent(subtotal, pricebook_customer=pricebook_customer)
     return commerce.policy.decide(subtotal, asked, pricebook_customer=pricebook_customer)
+
+
+def asks_discount(understanding: Understanding) -> bool:
+    return understanding.slots.discount_asked or understanding.slots.discount_percent is not None
 
 
 def _discount_facts(decision: DiscountDecision | None, asked_now: bool) -> dict[str, Any]:
@@ -115,22 +120,24 @@ async def quote(state: SalesState, runtime: Runtime[Context]) -> dict[str, Any]:
     catalog = runtime.context.catalog
     if commerce is None or catalog is None:
         return {"facts": {"kind": "quote_unavailable"}}
-    text = latest_customer_text(conversation(state))
+    understanding = understood(state)
+    confirmation = understanding.slots.confirmation
     current = state.get("quote", {})
     customer: Customer = {**state.get("customer", {})}
-    customer.update(read_details(text, customer, current.get("asked", [])))  # type: ignore[typeddict-item]
     record = CustomerRecord.from_state(customer)
     if not record.phone:
         record = CustomerRecord(phone=chat_id())
         customer["phone"] = record.phone
     update: dict[str, Any] = {"customer": customer}
 
-    if current.get("status") in ("created", "confirmed") and confirms(text):
+    if current.get("status") in ("created", "confirmed") and confirmation == "yes":
         return update | {"facts": {"kind": "quote_already_sent", **current}}  # a second "yes": nothing new
     stored = await commerce.quotes.get(current["quote_id"]) if current.get("quote_id") else None
-    if stored is not None and stored.status in OPEN_STATUSES and declines(text) and not confirms(text):
+    declines = confirmation == "no" or (understanding.slots.no_quotation_yet and confirmation != "yes")
+    if stored is not None and stored.status in OPEN_STATUSES and declines:
         declined = await commerce.quotes.decline(stored.quote_id)
-        lost = commerce.crm.advance(thread_id(), "lost", record, reason=f"customer declined: {text.strip()[:200]}")
+        said = latest_customer_text(conversation(state)).strip()[:200]
+        lost = commerce.crm.advance(thread_id(), "lost", record, reason=f"customer declined: {said}")
         await _crm(commerce, "lost", lost)
         return update | {"quote": declined.to_state(), "facts": {"kind": "quote_declined"}}
 
@@ -149,7 +156,7 @@ async def quote(state: SalesState, runtime: Runtime[Context]) -> dict[str, Any]:
     if not lines:
         return update | {"facts": {"kind": "quote_needs_items"}}
 
-    decision = _discount(text, stored, lines, commerce, customer)
+    decision = _discount(understanding, stored, lines, commerce, customer)
     granted = decision.granted_percent if decision is not None and decision.kind == "granted" else Decimal(0)
     totals = quote_totals(lines, granted, vat_rate=commerce.vat_rate)
     signals: PolicySignals = {"order_value_aed": float(totals.total)}
@@ -169,7 +176,7 @@ async def quote(state: SalesState, runtime: Runtime[Context]) -> dict[str, Any]:
         stored = await commerce.quotes.update(stored.quote_id, totals=totals, customer=wanted, discount=decision)
     update |= {"signals": signals, "cart": [line.to_cart_line() for line in lines]}
 
-    if confirms(text) and not changed and stored.status in ("awaiting_confirmation", "confirmed", "created"):
+    if confirmation == "yes" and not changed and stored.status in ("awaiting_confirmation", "confirmed", "created"):
         # OrderNotPlaced (Zoho kept failing) fails the turn: it is retried, and the order looked up before any new one
         facts, documents = await _send(commerce, stored, wanted)
         placed = await commerce.quotes.get(stored.quote_id)
@@ -180,7 +187,8 @@ async def quote(state: SalesState, runtime: Runtime[Context]) -> dict[str, Any]:
         }
 
     missing = missing_details(wanted)
-    summary = commerce.quotes.summary(stored, wanted).as_facts() | _discount_facts(decision, wants_discount(text))
+    discount = _discount_facts(decision, asks_discount(understanding))
+    summary = commerce.quotes.summary(stored, wanted).as_facts() | discount
     if missing:
         return update | {
             "quote": stored.to_state(asked=list(missing)),

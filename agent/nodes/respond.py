@@ -9,7 +9,7 @@ from langchain_core.messages import AIMessage
 from langgraph.runtime import Runtime
 
 from agent.context import Context
-from agent.conversation import bounded_update, conversation, reply_brief
+from agent.conversation import bounded_update, conversation, questions_asked, reply_brief
 from agent.models.base import ToolCallingModel
 from agent.state import SalesState
 from tools.live_stock import live_stock_tool
@@ -31,6 +31,7 @@ async def respond(state: SalesState, runtime: Runtime[Context]) -> dict[str, Any
         # what the tools the model called returned is part of this turn's facts (guard accepts its numbers)
         **({"facts": {**(state.get("facts") or {}), "tool_results": reply.tool_facts}} if reply.tool_facts else {}),
         "messages": messages,
+        "asked": questions_asked(brief.facts),
         "reply_meta": {
             "model": reply.model,
             "prompt_version": reply.prompt_version,

@@ -9,9 +9,7 @@ from typing import TYPE_CHECKING, Any
 from langgraph.runtime import Runtime
 
 from agent.context import Context
-from agent.conversation import conversation, latest_customer_text
-from agent.models.offline.intents import OUT_OF_CATALOG
-from agent.models.offline.slots import product_codes, read_quantity
+from agent.conversation import conversation, latest_customer_text, understood
 from agent.policies.recommend import cross_sell_category, offered
 from agent.policies.request import per_unit_budget
 from agent.state import OfferedProduct, SalesState
@@ -121,17 +119,17 @@ async def _catalog(state: SalesState, runtime: Runtime[Context], text: str) -> d
     named = [h for h in await catalog.search(text, limit=3) if "sku" in h.reasons]
     skus = request.get("skus", [])
     product = named[0].product if named else (await catalog.get(skus[0]) if skus else None)
-    written = product_codes(text)
+    slots = understood(state).slots
+    written = slots.skus
     if product is None and written:
         # A code written now that the catalog does not know: say so (with codes close to it), never guess.
         retrieved["unknown_code"] = written[0]
         retrieved["candidates"] = await _close_codes(catalog, written[0])
         return retrieved
-    unknown = OUT_OF_CATALOG.search(text)
-    if unknown and product is None and not request.get("categories"):
+    if slots.not_sold and product is None and not request.get("categories"):
         # Not sold here: say so, and show only what is related (else nothing: the reply lists what we do sell).
-        retrieved["unknown"] = unknown.group(0)
-        retrieved["candidates"] = await _related(catalog, unknown.group(0))
+        retrieved["unknown"] = slots.not_sold
+        retrieved["candidates"] = await _related(catalog, slots.not_sold)
         return retrieved
     budget = per_unit_budget(request)
     # Within budget first; then the best matches at any price, so alternatives stay findable.
@@ -153,7 +151,7 @@ async def _catalog(state: SalesState, runtime: Runtime[Context], text: str) -> d
             retrieved["alternatives"] = await _alternatives(catalog, product, needed=needed)
         # the code written in this very message (a first mention) or a quantity for the product on the table
         retrieved["code_written"] = bool(named)
-        retrieved["quantity_written"] = read_quantity(text) is not None
+        retrieved["quantity_written"] = slots.quantity is not None
     retrieved["candidates"] = [offered(h.product) | {"score": round(h.score, 4)} for h in hits]
     cross = cross_sell_category(request)
     if cross and retrieved["candidates"]:

@@ -1,4 +1,4 @@
-"""Fake Zoho CRM API v7 routes and data (contracts.md §4), seeded from the demo CRM contacts and deals.
+"""Fake Zoho CRM API v7 routes and data (docs/contracts.md §4), seeded from the demo CRM contacts and deals.
 
 Auth, credits/concurrency (429) and faults are enforced by the gate in `sandbox.zoho.gate`; these routes hold
 the records, the `data[]` envelopes, 204 for empty reads, search (with a configurable indexing delay),

@@ -1,4 +1,4 @@
-"""Fake Zoho Inventory API v1 routes and data (contracts.md §3), seeded from the demo data.
+"""Fake Zoho Inventory API v1 routes and data (docs/contracts.md §3), seeded from the demo data.
 
 Auth, `organization_id`, rate limits and faults are enforced by the gate in `sandbox.zoho.gate`; these
 routes hold the data and the business rules (paging, filters, sales order totals, statuses, PDF).

@@ -1,4 +1,4 @@
-"""Fake Zoho accounts server: `POST /oauth/v2/token` with grant_type=refresh_token (contracts.md §2)."""
+"""Fake Zoho accounts server: `POST /oauth/v2/token` with grant_type=refresh_token (docs/contracts.md §2)."""
 
 from __future__ import annotations
 

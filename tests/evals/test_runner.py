@@ -17,7 +17,7 @@ from langchain_core.messages import AnyMessage
 from agent.language import Language
 from agent.models.base import Reply, ReplyBrief, Usage
 from agent.models.offline import OfflineModel
-from agent.understanding import Understanding
+from agent.understanding import Question, Understanding
 from evals.results import diff_against
 from evals.runner import RunOptions, run_scenarios
 from evals.scenario import Scenario, StockOverride, load_scenarios
@@ -33,8 +33,10 @@ class SwitchableModel:
     def __init__(self) -> None:
         self.inner: Any = OfflineModel()
 
-    async def understand(self, messages: Sequence[AnyMessage], language: Language) -> Understanding:
-        result: Understanding = await self.inner.understand(messages, language)
+    async def understand(
+        self, messages: Sequence[AnyMessage], language: Language, asked: Sequence[Question] = ()
+    ) -> Understanding:
+        result: Understanding = await self.inner.understand(messages, language, asked)
         return result
 
     async def write(self, brief: ReplyBrief, messages: Sequence[AnyMessage]) -> Reply:

@@ -11,6 +11,7 @@ import httpx
 import pytest
 from psycopg_pool import AsyncConnectionPool
 
+from agent.models.offline.understand import understand_text
 from agent.policies.escalation import decide_escalation
 from sandbox.seed import demo_managers
 from sandbox.telegram import DEMO_TOKEN, FakeTelegram
@@ -79,7 +80,7 @@ async def _conversation(pool: AsyncConnectionPool[Any], chat_id: str, name: str 
 
 
 async def _escalate(pool: AsyncConnectionPool[Any], conversation: int, **kwargs: Any) -> int:
-    decision = decide_escalation("الكرسي وصل مكسور، ابي استرجاع فلوسي")
+    decision = decide_escalation(understand_text("الكرسي وصل مكسور، ابي استرجاع فلوسي"))
     assert decision is not None
     async with pool.connection() as conn:
         opened = await escalate(
@@ -90,7 +91,7 @@ async def _escalate(pool: AsyncConnectionPool[Any], conversation: int, **kwargs:
 
 async def test_escalate_routes_takes_over_and_is_once_per_episode(pool: AsyncConnectionPool[Any]) -> None:
     conversation = await _conversation(pool, "971500007001")
-    decision = decide_escalation("I want to speak to a manager")
+    decision = decide_escalation(understand_text("I want to speak to a manager"))
     assert decision is not None
     async with pool.connection() as conn:
         first = await escalate(
@@ -282,6 +283,6 @@ async def test_an_alert_links_the_files_sent_for_the_escalation(
 
 
 def _human_request() -> Any:
-    decision = decide_escalation("I want to speak to a manager")
+    decision = decide_escalation(understand_text("I want to speak to a manager"))
     assert decision is not None
     return decision

@@ -13,6 +13,7 @@ import httpx
 import psycopg
 from psycopg.rows import dict_row
 
+from agent.models.offline.understand import understand_text
 from agent.policies.escalation import EscalationDecision, decide_escalation
 from server.desk.escalations import OpenedEscalation, escalate
 
@@ -80,7 +81,7 @@ async def escalate_chat(
     summary: str | None = None,
 ) -> OpenedEscalation:
     """What the graph's escalate step does: decide in code, then open the episode in the database."""
-    decision: EscalationDecision | None = decide_escalation(text)
+    decision: EscalationDecision | None = decide_escalation(understand_text(text))
     assert decision is not None, text
     conversation = await conversation_id(database_url, chat_id)
     async with await connect(database_url) as conn:

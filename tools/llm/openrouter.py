@@ -1,4 +1,4 @@
-"""ChatOpenAI wired for OpenRouter (contracts.md §6): fallbacks, attribution, usage/cost, typed errors.
+"""ChatOpenAI wired for OpenRouter (docs/contracts.md §6): fallbacks, attribution, usage/cost, typed errors.
 
 ``make_openrouter_chat_model(...)`` returns an ``OpenRouterChatModel`` (a ``ChatOpenAI`` subclass) that:
 

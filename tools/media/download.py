@@ -1,4 +1,4 @@
-"""Downloading inbound media from Wazzup's ``contentUri`` (contracts.md §1.4.1): a plain GET, no auth.
+"""Downloading inbound media from Wazzup's ``contentUri`` (docs/contracts.md §1.4.1): a plain GET, no auth.
 
 Guards: http(s) only (and, when configured, only the gateway's hosts); a size limit per message kind
 checked against ``Content-Length`` before reading and again while streaming (a missing or lying header

@@ -3,7 +3,7 @@
 ``ImageDescriber`` is the interface. ``OfflineImageDescriber`` knows nothing and says so ("unknown"
 everywhere): offline, the reply acknowledges the photo and asks one clarifying question. ``OpenRouterImage
 Describer`` sends the image (base64 data URL) to a vision-capable chat model on OpenRouter
-(``/chat/completions``, OpenAI schema, contracts.md §6) with a JSON schema for the answer.
+(``/chat/completions``, OpenAI schema, docs/contracts.md §6) with a JSON schema for the answer.
 """
 
 from __future__ import annotations

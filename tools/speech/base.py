@@ -1,4 +1,4 @@
-"""The speech-to-text interface shared by every provider (contracts.md §7)."""
+"""The speech-to-text interface shared by every provider (docs/contracts.md §7)."""
 
 from __future__ import annotations
 

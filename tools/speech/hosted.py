@@ -1,4 +1,4 @@
-"""Hosted speech-to-text: OpenRouter's JSON endpoint and OpenAI's multipart endpoint (contracts.md §7).
+"""Hosted speech-to-text: OpenRouter's JSON endpoint and OpenAI's multipart endpoint (docs/contracts.md §7).
 
 Both refuse audio over 25 MB before uploading, detect the real format from magic bytes (not the MIME type
 the gateway claimed) and raise typed ``TranscriptionError`` subclasses. Neither retries by itself: a voice

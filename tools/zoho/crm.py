@@ -1,4 +1,4 @@
-"""Typed async client for Zoho CRM API v7 (contracts.md §4): contacts by phone, deals, notes.
+"""Typed async client for Zoho CRM API v7 (docs/contracts.md §4): contacts by phone, deals, notes.
 
 `data[]` envelopes; 204 (empty body) means "nothing found"; top-level 401 INVALID_TOKEN refreshes the
 token once and retries; 429 TOO_MANY_REQUESTS backs off; record-level errors inside `data[i]` raise

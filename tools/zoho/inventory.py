@@ -1,4 +1,4 @@
-"""Typed async client for Zoho Inventory API v1 (contracts.md §3).
+"""Typed async client for Zoho Inventory API v1 (docs/contracts.md §3).
 
 Every request carries `organization_id` and `Authorization: Zoho-oauthtoken …`; 401 code 57 refreshes the
 token once and retries; 429 codes 44/1070 back off honouring Retry-After (code 45, the daily quota, raises

@@ -1,4 +1,4 @@
-"""Pydantic models of the Zoho Inventory payloads the bot uses (contracts.md §3).
+"""Pydantic models of the Zoho Inventory payloads the bot uses (docs/contracts.md §3).
 
 Parsing is defensive the way real Zoho data demands: ids are always strings (they are 19-digit numbers),
 stock arrives as numbers, numeric strings, "" or missing, and may be negative; `null` text becomes "".

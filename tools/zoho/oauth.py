@@ -1,4 +1,4 @@
-"""Zoho OAuth access tokens shared by every process through one Postgres row per product (contracts.md §2).
+"""Zoho OAuth access tokens shared by every process through one Postgres row per product (docs/contracts.md §2).
 
 Zoho issues at most 10 access tokens per refresh token per 10 minutes and then answers "Access Denied", so
 every worker must reuse one token. The row in `zoho_tokens` (migration 0002) is the cache; a refresh

@@ -13,10 +13,9 @@ from langchain_core.messages import AnyMessage
 from agent.conversation import latest_customer_text
 from agent.language import Language
 from agent.models.base import Reply, ReplyBrief
-from agent.models.offline.intents import classify
-from agent.models.offline.slots import read_slots
+from agent.models.offline.understand import understand_text
 from agent.models.offline.wording import Wording
-from agent.understanding import Understanding
+from agent.understanding import Question, Understanding
 
 
 class OfflineModel:
@@ -25,12 +24,10 @@ class OfflineModel:
     def __init__(self, latency_seconds: float = 0.0) -> None:
         self.latency_seconds = latency_seconds
 
-    async def understand(self, messages: Sequence[AnyMessage], language: Language) -> Understanding:
-        text = latest_customer_text(messages)
-        slots = read_slots(text)
-        product_cues = bool(slots.categories or slots.skus or slots.pick or slots.colors or slots.materials)
-        intent, topic = classify(text, has_product_cues=product_cues)
-        return Understanding(intents=[intent], slots=slots, faq_topic=topic)
+    async def understand(
+        self, messages: Sequence[AnyMessage], language: Language, asked: Sequence[Question] = ()
+    ) -> Understanding:
+        return understand_text(latest_customer_text(messages), asked)
 
     async def write(self, brief: ReplyBrief, messages: Sequence[AnyMessage]) -> Reply:
         if self.latency_seconds:

@@ -11,6 +11,7 @@ from decimal import Decimal
 
 from agent.policies.quote_details import INDIVIDUAL, emirate_of, is_specific_area, is_valid_email, normalise_company
 from agent.state import Customer
+from agent.understanding import Question
 from tools.catalog.normalize import ascii_digits
 
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
@@ -18,12 +19,14 @@ _SEGMENTS = re.compile(r"[,;\n،؛]+")
 _NAME_INTRO = re.compile(
     r"(?:my name is|name:|this is|i am|i'm|اسمي|انا|أنا|меня зовут|я)\s+([^\d,;\n@،]{2,60})", re.IGNORECASE
 )
+# "Layla from Gulf Horizon Trading", "ليلى من شركة الأفق", "Лейла из компании Горизонт": a name, then where from.
+_FROM = re.compile(r"\s+(?:from|at|of|with|here from|من|مِن|в|из|от)\s+", re.IGNORECASE)
 _COMPANY_MARKERS = re.compile(
     r"\b(?:llc|l\.l\.c|fze|fzco|fz-llc|dmcc|ltd|inc|co\.|company|trading|group|est\.?|establishment|interiors|"
-    r"solutions|contracting|holding|enterprises)\b|شركة|مؤسسة|مجموعة|ооо|компания|группа",
+    r"solutions|contracting|holding|enterprises)\b|شركة|مؤسسة|مجموعة|ооо|компани|групп",
     re.IGNORECASE,
 )
-_COMPANY_INTRO = re.compile(r"(?:company\s*:|from|at)\s+(.+)", re.IGNORECASE)
+_COMPANY_INTRO = re.compile(r"(?:company\s*:|\bfrom|\bat|(?<!\w)من|(?<!\w)из|(?<!\w)от)\s+(.+)", re.IGNORECASE)
 _AREA_INTRO = re.compile(
     r"^(?:please\s+)?(?:deliver(?:y|ed)?\s+(?:to|in|at)\s+|ship\s+to\s+|address\s*:\s*)?(?:our\s+|the\s+|my\s+)?",
     re.IGNORECASE,
@@ -54,6 +57,8 @@ _DISCOUNT = re.compile(
 _PERCENT = re.compile(r"(\d{1,2}(?:\.\d+)?)\s*(?:%|٪|percent|per cent|في المية|بالمية|процент)", re.IGNORECASE)
 
 Details = dict[str, str]
+
+DETAIL_QUESTIONS: tuple[Question, ...] = ("name", "company", "email", "delivery_area")
 
 
 def wants_discount(text: str) -> bool:
@@ -95,7 +100,7 @@ def read_details(text: str, known: Customer, asked: list[str]) -> Details:
         if normalise_company(segment) == INDIVIDUAL:
             found.setdefault("company", INDIVIDUAL)
         elif _COMPANY_MARKERS.search(segment):
-            intro = _COMPANY_INTRO.match(segment)
+            intro = _COMPANY_INTRO.search(segment)
             found.setdefault("company", normalise_company(intro.group(1) if intro else segment))
         elif emirate_of(segment) or _AREA_WORDS.search(segment):
             area.append(_AREA_INTRO.sub("", segment))
@@ -106,8 +111,9 @@ def read_details(text: str, known: Customer, asked: list[str]) -> Details:
         if is_specific_area(joined) or "delivery_area" in asked:
             found["delivery_area"] = joined
     intro = _NAME_INTRO.search(plain)
-    if intro and _is_name(intro.group(1).strip()):
-        found["name"] = intro.group(1).strip()
+    introduced = _FROM.split(intro.group(1).strip(), maxsplit=1)[0].strip() if intro else ""
+    if introduced and _is_name(introduced):
+        found["name"] = introduced
     elif rest and _is_name(rest[0]) and (not known.get("name") or "name" in asked) and found:
         found["name"] = rest[0]  # "Sara Khan, Khan Trading LLC, sara@…": a name beside other details
     if len(asked) == 1 and asked[0] not in found and len(segments) == 1 and plain:

@@ -5,90 +5,17 @@ Data, not logic: the patterns are word stems in English, Arabic (MSA and Gulf), 
 
 from __future__ import annotations
 
-import re
 from typing import Literal
 
+from agent.models.offline.cues import asks_for_person, complains
+from agent.models.offline.lexicon import cue_words
 from agent.models.offline.slots import product_codes, read_quantity
 from agent.understanding import Intent
 
 FaqTopic = Literal["delivery", "warranty", "payment", "returns", "company", "other"]
 
 
-def _cues(*words: str) -> re.Pattern[str]:
-    # Latin cues match at a word start; Arabic and Cyrillic cues anywhere (prefixes like "و", "بال").
-    latin = [w for w in words if w.isascii()]
-    other = [w for w in words if not w.isascii()]
-    parts = []
-    if latin:
-        parts.append(r"\b(?:" + "|".join(latin) + ")")
-    if other:
-        parts.append("(?:" + "|".join(other) + ")")
-    return re.compile("|".join(parts), re.IGNORECASE)
-
-
-HUMAN_REQUEST = _cues(
-    r"(?:talk|speak|chat) (?:to|with) (?:a |an )?(?:human|person|agent|manager|someone|sales)",
-    r"real (?:person|human)",
-    r"human agent",
-    r"call me",
-    r"your manager",
-    r"customer service",
-    "ابي اكلم",
-    "أبي أكلم",
-    "ابغى اكلم",
-    "أبغى أكلم",
-    "اكلم شخص",
-    "أكلم شخص",
-    "موظف",
-    "مدير",
-    "انسان",
-    "إنسان",
-    "اتصلوا",
-    "كلموني",
-    r"abi akalim",
-    r"abgha akalim",
-    r"mowazaf",
-    r"mwazaf",
-    "оператор",
-    "менеджер",
-    "живой человек",
-    "с человеком",
-    "позвоните",
-)
-COMPLAINT = _cues(
-    r"complain",
-    r"complaint",
-    r"broken",
-    r"damaged",
-    r"defect",
-    r"refund",
-    r"return (?:it|the|my)",
-    r"not working",
-    r"disappoint",
-    r"terrible",
-    r"worst",
-    r"scratch",
-    r"late delivery",
-    r"never arrived",
-    "شكوى",
-    "مكسور",
-    "خربان",
-    "تالف",
-    "استرجاع",
-    "استرداد",
-    "ما وصل",
-    "سيء",
-    "متضرر",
-    "жалоб",
-    "сломан",
-    "поврежд",
-    "брак",
-    "верните деньги",
-    "возврат",
-    "не пришл",
-    "ужасн",
-)
-ORDER_STATUS = _cues(
+ORDER_STATUS = cue_words(
     r"SO-?\d+",
     r"where is my order",
     r"order status",
@@ -102,7 +29,7 @@ ORDER_STATUS = _cues(
     "статус заказа",
     "мой заказ",
 )
-QUOTATION = _cues(
+QUOTATION = cue_words(
     r"quot(?:e|ation)",
     r"proforma",
     r"invoice",
@@ -120,7 +47,7 @@ QUOTATION = _cues(
     "оформ",
     "заказать",
 )
-DELIVERY = _cues(
+DELIVERY = cue_words(
     r"deliver",
     r"shipping",
     r"ship to",
@@ -137,8 +64,8 @@ DELIVERY = _cues(
     "установк",
     "срок",
 )
-WARRANTY = _cues(r"warrant", r"guarantee", "ضمان", "كفالة", "гаранти")
-PAYMENT = _cues(
+WARRANTY = cue_words(r"warrant", r"guarantee", "ضمان", "كفالة", "гаранти")
+PAYMENT = cue_words(
     r"pay(?:ment)?",
     r"credit card",
     r"bank transfer",
@@ -155,8 +82,8 @@ PAYMENT = _cues(
     "рассрочк",
     "перевод",
 )
-RETURNS = _cues(r"return policy", r"exchange", "سياسة الاسترجاع", "استبدال", "обмен", "политика возврата")
-COMPANY = _cues(
+RETURNS = cue_words(r"return policy", r"exchange", "سياسة الاسترجاع", "استبدال", "обмен", "политика возврата")
+COMPANY = cue_words(
     r"showroom",
     r"where are you",
     r"your address",
@@ -171,7 +98,7 @@ COMPANY = _cues(
     "шоурум",
     "адрес",
 )
-PRICE_STOCK = _cues(
+PRICE_STOCK = cue_words(
     r"how much",
     r"price",
     r"cost",
@@ -195,7 +122,7 @@ PRICE_STOCK = _cues(
     "есть ли",
     "почём",
 )
-GREETING = _cues(
+GREETING = cue_words(
     r"hi",
     r"hello",
     r"hey",
@@ -219,10 +146,25 @@ GREETING = _cues(
     "добрый",
 )
 # A budget on its own ("budget under 5000 AED") refines the search under way.
-BUDGET = _cues(r"budget", r"aed\b", r"dirhams?\b", r"dhs?\b", "ميزاني", "درهم", "дирхам", "бюджет")
-THANKS = _cues(r"thanks", r"thank you", r"thx", r"shukran", r"shokran", "شكرا", "شكراً", "مشكور", "спасибо", "благодар")
-NOT_NOW = _cues(
-    r"no quot(?:e|ation) (?:yet|now)",
+BUDGET = cue_words(r"budget", r"aed\b", r"dirhams?\b", r"dhs?\b", "ميزاني", "درهم", "дирхам", "бюджет")
+THANKS = cue_words(
+    r"thanks", r"thank you", r"thx", r"shukran", r"shokran", "شكرا", "شكراً", "مشكور", "спасибо", "благодар"
+)
+NOT_NOW = cue_words(
+    r"no quot(?:e|ation)s?(?: \w+){0,2} (?:yet|now)",
+    r"(?:don'?t|do not|no need (?:to|for)|not) (?:need |want |send |make )?(?:a |the |any )?quot(?:e|ation)",
+    r"without (?:a |the |any )?quot(?:e|ation)",
+    r"(?:just|only) (?:the |your )?prices?\b",
+    "بدون عرض",
+    "ما ابي عرض",
+    "ما أبي عرض",
+    "ما ابغى عرض",
+    "لا أريد عرض",
+    "لا اريد عرض",
+    "без коммерческ",
+    "не нужно коммерческ",
+    "не надо коммерческ",
+    "пока без",
     r"not (?:yet|now)",
     r"just looking",
     r"just browsing",
@@ -235,7 +177,7 @@ NOT_NOW = _cues(
     "позже",
     "просто смотрю",
 )
-OUT_OF_CATALOG = _cues(
+OUT_OF_CATALOG = cue_words(
     r"laptop",
     r"computer",
     r"printer",
@@ -305,9 +247,9 @@ def classify(text: str, *, has_product_cues: bool) -> tuple[Intent, FaqTopic | N
     words = len(stripped.split())
     if not stripped:
         return "small_talk", None
-    if HUMAN_REQUEST.search(stripped):
+    if asks_for_person(stripped):
         return "human_request", None
-    if COMPLAINT.search(stripped):
+    if complains(stripped):
         return "complaint", None
     if ORDER_STATUS.search(stripped):
         return "order_status", None

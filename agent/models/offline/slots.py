@@ -39,6 +39,109 @@ _ORDINALS: dict[int, tuple[str, ...]] = {
     2: ("second", "2nd", "option 2", "number 2", "#2", "الثاني", "второй", "второе", "вторую"),
     3: ("third", "3rd", "option 3", "number 3", "#3", "الثالث", "третий", "третье", "третью"),
 }
+# Number words customers type instead of digits (EN, AR, RU, Arabizi), up to twenty and the round tens.
+NUMBER_WORDS: dict[str, int] = {
+    **{
+        word: n
+        for n, word in enumerate(
+            [
+                "one",
+                "two",
+                "three",
+                "four",
+                "five",
+                "six",
+                "seven",
+                "eight",
+                "nine",
+                "ten",
+                "eleven",
+                "twelve",
+                "thirteen",
+                "fourteen",
+                "fifteen",
+                "sixteen",
+                "seventeen",
+                "eighteen",
+                "nineteen",
+                "twenty",
+            ],
+            start=1,
+        )
+    },
+    "thirty": 30,
+    "forty": 40,
+    "fifty": 50,
+    "hundred": 100,
+    "a hundred": 100,
+    "dozen": 12,
+    "a dozen": 12,
+    "واحد": 1,
+    "اثنين": 2,
+    "ثنين": 2,
+    "ثلاث": 3,
+    "ثلاثة": 3,
+    "اربع": 4,
+    "أربع": 4,
+    "اربعة": 4,
+    "أربعة": 4,
+    "خمس": 5,
+    "خمسة": 5,
+    "ست": 6,
+    "ستة": 6,
+    "سبع": 7,
+    "سبعة": 7,
+    "ثمان": 8,
+    "ثمانية": 8,
+    "تسع": 9,
+    "تسعة": 9,
+    "عشر": 10,
+    "عشرة": 10,
+    "عشرين": 20,
+    "ثلاثين": 30,
+    "خمسين": 50,
+    "مية": 100,
+    "مائة": 100,
+    "один": 1,
+    "два": 2,
+    "две": 2,
+    "три": 3,
+    "четыре": 4,
+    "пять": 5,
+    "шесть": 6,
+    "семь": 7,
+    "восемь": 8,
+    "девять": 9,
+    "десять": 10,
+    "двенадцать": 12,
+    "пятнадцать": 15,
+    "двадцать": 20,
+    "тридцать": 30,
+    "пятьдесят": 50,
+    "сто": 100,
+    "wa7ed": 1,
+    "ithnain": 2,
+    "thalatha": 3,
+    "arba3a": 4,
+    "khamsa": 5,
+    "sitta": 6,
+    "sab3a": 7,
+    "thamanya": 8,
+    "tis3a": 9,
+    "3ashara": 10,
+    "3ashra": 10,
+    "3ishreen": 20,
+}
+_NUMBER_WORD = re.compile(
+    r"(?<![\w-])(?:" + "|".join(sorted(map(re.escape, NUMBER_WORDS), key=len, reverse=True)) + r")(?![\w-])",
+    re.IGNORECASE,
+)
+# A message that is only a number, with polite words around it ("15 please", "12 pcs pls", "٢٠ لو سمحت").
+_BARE_NUMBER = re.compile(
+    r"(?:(?:ok|okay|then|so|make it|let's say|lets say|about|around)\s+)?(\d{1,5})"
+    r"(?:\s*(?:please|pls|plz|thanks|thank you|then|ok|لو سمحت|من فضلك|пожалуйста|please\.?))?[.!]?",
+    re.IGNORECASE,
+)
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+")
 _BUDGET_FOR_TOTAL = re.compile(r"total|overall|in total|for all|إجمالي|اجمالي|المجموع|всего|итого|на все", re.I)
 
@@ -54,10 +157,14 @@ def product_codes(text: str) -> list[str]:
 
 
 def read_quantity(text: str) -> int | None:
-    """How many pieces the message asks for ("8 chairs", "x 8", "make it 12", "١٠ من MC-…"), if it says so."""
-    plain = ascii_digits(text)
+    """How many pieces the message asks for ("8 chairs", "x 8", "make it 12", "١٠ من MC-…", "fifteen", a bare
+    "15 please"), if it says so."""
+    plain = _NUMBER_WORD.sub(lambda m: str(NUMBER_WORDS[m.group(0).lower()]), ascii_digits(text))
     match = _QUANTITY.search(plain) or _QUANTITY_BEFORE_CODE.search(plain) or _MAKE_IT.search(plain)
-    return int(next(group for group in match.groups() if group)) if match else None
+    if match:
+        return int(next(group for group in match.groups() if group))
+    bare = _BARE_NUMBER.fullmatch(plain.strip())
+    return int(bare.group(1)) if bare else None
 
 
 def read_slots(text: str) -> Slots:

@@ -114,7 +114,12 @@ class Wording:
         """The holding message: why a colleague takes over, without a sales pitch or a promise."""
         reason = str(facts.get("reason", ""))
         key = {"complaint": "complaint", "human_request": "handover"}.get(reason, f"escalation_{reason}")
-        return self.t(key if key in self.templates else "handover", name_part=name_part)
+        holding = self.t(key if key in self.templates else "handover", name_part=name_part)
+        answer = facts.get("answer")
+        if isinstance(answer, dict) and answer.get("kind"):
+            # answer first, then route: the price and stock asked for are given before a colleague takes over
+            return self.render(str(answer["kind"]), answer, None) + "\n\n" + holding
+        return holding
 
     def _quote_lines(self, facts: dict[str, Any]) -> str:
         return "\n".join(

@@ -1,0 +1,91 @@
+"""The offline model's understanding of one customer turn: every rule that reads customer text, composed into
+the typed `Understanding` the graph decides from (agent/understanding.py).
+
+The message is read first as the answer to what the bot just asked (`asked`): after "which delivery area?" a
+street address is the area even when it says "deliver"; after a summary, "yes go ahead" is a confirmation.
+A real change of topic (a complaint, a request for a person, a new product search, an order question) wins.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from agent.models.offline import cues
+from agent.models.offline.details import DETAIL_QUESTIONS, confirms, declines, read_details, requested_percent
+from agent.models.offline.details import wants_discount as asks_discount
+from agent.models.offline.intents import NOT_NOW, OUT_OF_CATALOG, PRICE_STOCK, QUOTATION, classify, faq_topic
+from agent.models.offline.slots import read_slots
+from agent.understanding import Intent, Question, Understanding
+
+_SO_NUMBER = re.compile(r"\bSO[\s\-#:]*0*(\d{1,10})\b", re.IGNORECASE)
+_QUOTE_REFERENCE = re.compile(r"\bWA-\d{6,15}-Q\d+\b", re.IGNORECASE)
+
+# Intents that change the subject even in the middle of a quotation (a product search only with a product named).
+_NEW_TOPIC: frozenset[Intent] = frozenset({"complaint", "human_request", "order_status"})
+
+
+def _order_number(text: str) -> str | None:
+    reference = _QUOTE_REFERENCE.search(text)
+    if reference:
+        return reference.group(0).upper()
+    number = _SO_NUMBER.search(text)
+    return f"SO-{int(number.group(1)):05d}" if number else None
+
+
+def understand_text(text: str, asked: Sequence[Question] = ()) -> Understanding:
+    slots = read_slots(text)
+    product_cues = bool(slots.categories or slots.skus or slots.pick or slots.colors or slots.materials)
+    primary, topic = classify(text, has_product_cues=product_cues)
+
+    # a bare segment is taken for a name only when the bot asked for the name; "I'm Sara" always is
+    details = read_details(text, {} if "name" in asked else {"name": "?"}, [q for q in asked if q in DETAIL_QUESTIONS])
+    confirmation = "yes" if confirms(text) else "no" if declines(text) else None
+    no_quote_yet = bool(NOT_NOW.search(text))
+    not_sold = OUT_OF_CATALOG.search(text)
+    slots = slots.model_copy(
+        update={
+            "customer_name": details.get("name"),
+            "company": details.get("company"),
+            "email": details.get("email") or slots.email,
+            "delivery_address": details.get("delivery_area"),
+            "confirmation": confirmation,
+            "discount_asked": asks_discount(text),
+            "discount_percent": float(percent) if (percent := requested_percent(text)) is not None else None,
+            "no_quotation_yet": no_quote_yet,
+            "person_requested": cues.asks_for_person(text),
+            "complaint": cues.complains(text),
+            "frustrated": cues.frustrated(text),
+            "payment_terms": cues.payment_terms_asked(text),
+            "delivery_date_asked": cues.delivery_date_asked(text),
+            "delivery_outside_uae": cues.destination_abroad(text),
+            "plan_mentioned": cues.mentions_plan(text),
+            "order_number": _order_number(text),
+            "not_sold": not_sold.group(0) if not_sold and not (slots.categories or slots.skus) else None,
+        }
+    )
+
+    answers: Question | None = None
+    # contact details given together ("Sara Khan, Khan Trading LLC, sara@…") answer the bot, whatever words they hold
+    several_details = len(details) >= 2 or "email" in details
+    new_search = primary == "product_search" and bool(slots.categories or slots.skus) and not several_details
+    if primary not in _NEW_TOPIC and not new_search:
+        answered_details = [q for q in asked if q in DETAIL_QUESTIONS and q in details]
+        if answered_details:
+            answers = answered_details[0]
+        elif "confirmation" in asked and confirmation is not None:
+            answers = "confirmation"
+        elif "choice" in asked and (slots.pick is not None or (slots.colors and not slots.categories)):
+            answers = "choice"
+    if answers in DETAIL_QUESTIONS or answers == "confirmation":
+        primary = "quotation"  # the quotation under way goes on: an address is not a delivery question
+    intents: list[Intent] = [primary]
+    if slots.skus and PRICE_STOCK.search(text):
+        intents.append("price_stock")
+    if QUOTATION.search(text) and not no_quote_yet:
+        intents.append("quotation")
+    if topic is None and primary != "faq":
+        topic = faq_topic(text)
+    if topic is not None and answers is None:
+        intents.append("faq")
+    return Understanding(intents=list(dict.fromkeys(intents)), slots=slots, faq_topic=topic, answers=answers)
