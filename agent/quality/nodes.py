@@ -13,6 +13,9 @@ from agent.quality.transcript import Transcript
 
 log = logging.getLogger(__name__)
 
+NOTHING: dict[str, Any] = {"transcript": None, "review": None, "revision": None}
+"""What a run that reviewed nothing outputs (with its error)."""
+
 
 async def load(state: QualityState, runtime: Runtime[QualityContext]) -> dict[str, Any]:
     if state.get("transcript"):
@@ -20,13 +23,13 @@ async def load(state: QualityState, runtime: Runtime[QualityContext]) -> dict[st
         return {"transcript": transcript.model_dump(mode="json"), "error": None}
     store = runtime.context.store
     if store is None:
-        return {"transcript": None, "error": "no transcript given and no store to load it from"}
+        return {**NOTHING, "error": "no transcript given and no store to load it from"}
     conversation_id = state["conversation_id"]
     found = await store.load_transcript(conversation_id, state.get("episode"))
     if found is None:
         episode = state.get("episode")
         which = f"episode {episode}" if episode else "any message"
-        return {"transcript": None, "error": f"conversation {conversation_id} has no {which}"}
+        return {**NOTHING, "error": f"conversation {conversation_id} has no {which}"}
     return {"transcript": found.model_dump(mode="json"), "error": None}
 
 
@@ -37,7 +40,7 @@ async def review(state: QualityState, runtime: Runtime[QualityContext]) -> dict[
         result = await reviewer.review(transcript)
     except ReviewError as exc:
         log.warning("quality review of conversation %s failed: %s", transcript.conversation_id, exc)
-        return {"review": None, "error": str(exc)}
+        return {"review": None, "revision": None, "error": str(exc)}
     return {"review": result.model_dump(mode="json"), "error": None}
 
 

@@ -11,7 +11,6 @@ import re
 from typing import Any
 
 from agent.escalation import normalise
-from tools.catalog.normalize import ascii_digits
 
 _FOLD = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ى": "ي", "ة": "ه", "ؤ": "و", "ئ": "ي", "چ": "ج"})
 
@@ -97,8 +96,13 @@ def short_answer(text: str) -> bool:
 
 # ----- figures ---------------------------------------------------------------------------------------------
 
-_NUMBER = re.compile(r"(?<![A-Za-z])\d[\d,]*(?:\.\d+)?")
+_NUMBER = re.compile(r"(?<![\d.,])\d[\d,]*(?:\.\d+)?")
+_ALPHANUMERIC = re.compile(r"\b[A-Za-z]+[-_]?\d[\w-]*")
+"""Codes of letters then digits (CH616, A4, SO-00042): not figures."""
 _SKU = re.compile(r"\b[A-Z]{2,}(?:-[A-Z0-9]{2,}){2,}\b")
+_DIGITS = {ord(c): str(i) for i, c in enumerate("٠١٢٣٤٥٦٧٨٩")}
+_DIGITS.update({ord(c): str(i) for i, c in enumerate("۰۱۲۳۴۵۶۷۸۹")})
+_DIGITS.update({ord("٫"): ".", ord("٬"): ","})
 HARMLESS = frozenset({*(f"{float(n):.2f}" for n in range(11)), "24.00", "100.00"})
 """Small counts, list numbers, 24/7, 100% and the 5% VAT are not claims about the shop's data."""
 
@@ -106,7 +110,8 @@ HARMLESS = frozenset({*(f"{float(n):.2f}" for n in range(11)), "24.00", "100.00"
 def numbers(text: str) -> set[str]:
     """Every number in the text, normalised ("1,250.00" and "1250" → "1250.00"); Arabic-Indic digits read."""
     found = set()
-    for raw in _NUMBER.findall(_URL.sub(" ", ascii_digits(text))):
+    plain = _SKU.sub(" ", _URL.sub(" ", text.translate(_DIGITS)))
+    for raw in _NUMBER.findall(_ALPHANUMERIC.sub(" ", plain)):
         value = raw.replace(",", "").rstrip(".")
         try:
             found.add(f"{float(value):.2f}")

@@ -9,6 +9,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from psycopg.types.json import Jsonb
+from psycopg_pool import AsyncConnectionPool
+
 from agent.quality.transcript import EscalationOpened, Message, Transcript
 
 START = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
@@ -61,3 +64,58 @@ QUOTE = {
     "vat": 199.5,
     "total": 4189.5,
 }
+
+
+async def store_transcript(
+    pool: AsyncConnectionPool[Any], t: Transcript, *, chat_id: str = "971501234567", start: datetime = START
+) -> int:
+    """Write a transcript into the pipeline's tables as the service would have (conversation, messages with the
+    facts of their turns, escalations after the message they follow); returns the conversation id. Message ids
+    are the database's: the n-th message of `t` becomes the n-th row."""
+    channel = "3f9c1a22-7d54-4b8e-a1c0-5e6f7a8b9c0d"
+    async with pool.connection() as conn, conn.transaction():
+        row = await (
+            await conn.execute(
+                "INSERT INTO conversations (channel_id, chat_id, thread_id, customer_name) VALUES (%s, %s, %s, %s)"
+                " RETURNING id",
+                (channel, chat_id, f"{channel}:{chat_id}", t.customer_name),
+            )
+        ).fetchone()
+        assert row is not None
+        conversation_id = int(row["id"])
+        ids: dict[int, int] = {}
+        for m in t.messages:
+            at = start + (m.at - START if m.at else timedelta(minutes=m.id))
+            stored = await (
+                await conn.execute(
+                    "INSERT INTO messages (conversation_id, direction, author, kind, text, status, facts, created_at)"
+                    " VALUES (%s, %s, %s, %s, %s, %s, %s, %s) RETURNING id",
+                    (
+                        conversation_id,
+                        m.direction,
+                        m.author,
+                        m.kind,
+                        m.text,
+                        "answered" if m.by_customer else "sent",
+                        None if m.facts is None else Jsonb(m.facts),
+                        at,
+                    ),
+                )
+            ).fetchone()
+            assert stored is not None
+            ids[m.id] = int(stored["id"])
+        for number, e in enumerate(t.escalations, start=1):
+            await conn.execute(
+                "INSERT INTO escalations (conversation_id, episode, reason, reasons, status, started_after_message_id,"
+                " resolved_at, alert_status) VALUES (%s, %s, %s, %s, %s, %s, %s, 'skipped')",
+                (
+                    conversation_id,
+                    number,
+                    e.reason,
+                    list(e.reasons),
+                    "resolved" if number < len(t.escalations) else e.status,
+                    ids.get(e.after_message_id, 0),
+                    start if number < len(t.escalations) else None,
+                ),
+            )
+    return conversation_id
