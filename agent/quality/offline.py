@@ -70,16 +70,18 @@ def _greet_by_name(t: Transcript, rule: Rule) -> RuleScore:
 
 def _customer_language(t: Transcript, rule: Rule) -> RuleScore:
     """Every bot message is in the language of the customer's latest message before it (Arabizi counts as
-    Arabic, as the bot answers it). One message in another language: 1; two or more: 0."""
-    expected = None
+    Arabic, as the bot answers it; Latin text with Arabizi words in it may be answered in Arabic or English).
+    One message in another language: 1; two or more: 0."""
+    expected: set[str] = set()
     wrong: list[Message] = []
     checked = 0
     for m in t.messages:
         if m.by_customer and m.language:
-            expected = m.language
+            # Arabizi the detector reads as English may be answered in Arabic or English
+            expected = {m.language, "ar"} if m.language == "en" and signals.maybe_arabizi(m.text) else {m.language}
         elif m.by_bot and m.language and expected and m.text.strip():
             checked += 1
-            if m.language != expected:
+            if m.language not in expected:
                 wrong.append(m)
     if not checked:
         return not_applicable(rule.id, rule.points, "no bot message to compare with the customer's language")

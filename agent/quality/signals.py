@@ -24,7 +24,8 @@ def _rx(*patterns: str) -> re.Pattern[str]:
 _GREETING = _rx(
     r"^\W*(hello|hi|hey|hiya|greetings|good (morning|afternoon|evening|day)|welcome|dear)\b",
     r"^\W*(salam|salaam|marhaba|mar7aba|ahlan|hala|hla|masa2 el 5eer|saba7 el 5eer)\b",
-    r"^\W*(مرحبا|اهلا|هلا|حياك|حياكم|السلام عليكم|وعليكم السلام|صباح الخير|مساء الخير|يا هلا|سلام)",
+    r"^\W*(مرحبا|اهلا|اهلين|هلا|حياك|حياكم|السلام عليكم|وعليكم السلام|يا هلا|سلام)",
+    r"^\W*(صباح|مساء) (الخير|النور)",
     r"^\W*(здравствуйте|здравствуй|добрый (день|вечер)|доброе утро|привет|приветствую|доброго времени)",
 )
 
@@ -51,6 +52,79 @@ def _script(text: str) -> str:
         "latin": len(re.findall(r"[A-Za-z]", text)),
     }
     return max(counts, key=lambda k: counts[k])
+
+
+_ARABIZI_MARKERS = frozenset(
+    {
+        "abi",
+        "abgha",
+        "abghi",
+        "aby",
+        "3ayez",
+        "3indkom",
+        "3ndkom",
+        "3andkom",
+        "3ndk",
+        "bkam",
+        "kam",
+        "se3r",
+        "si3r",
+        "s3r",
+        "hatha",
+        "hadha",
+        "wain",
+        "wein",
+        "fein",
+        "mal",
+        "el",
+        "momken",
+        "mumkin",
+        "zain",
+        "zen",
+        "yalla",
+        "tamam",
+        "insan",
+        "akalem",
+        "mowadhaf",
+        "mob",
+        "mu",
+        "7abba",
+        "7aba",
+        "3ard",
+        "fatora",
+        "kbeer",
+        "sghir",
+        "korsi",
+        "kursi",
+        "karasi",
+        "maktab",
+        "tawila",
+        "shukran",
+        "inshallah",
+        "wallah",
+        "habibi",
+        "ba3d",
+        "bas",
+        "mafi",
+        "fi",
+        "shlon",
+        "shlonak",
+    }
+)
+
+
+def maybe_arabizi(text: str) -> bool:
+    """Latin text with Arabizi words in it ("hi, hatha el plan, abi furniture"): Arabic may be the right answer
+    even when the language detector reads it as English."""
+    words = re.findall(r"[a-z0-9']+", text.lower())
+    return (
+        bool(words)
+        and not re.search(r"[\u0600-\u06FF\u0400-\u04FF]", text)
+        and any(
+            word in _ARABIZI_MARKERS or re.fullmatch(r"[a-z]*[2375689][a-z]+|[2375689][a-z]{2,}", word)
+            for word in words
+        )
+    )
 
 
 # ----- questions -------------------------------------------------------------------------------------------
@@ -100,6 +174,8 @@ _NUMBER = re.compile(r"(?<![\d.,])\d[\d,]*(?:\.\d+)?")
 _ALPHANUMERIC = re.compile(r"\b[A-Za-z]+[-_]?\d[\w-]*")
 """Codes of letters then digits (CH616, A4, SO-00042): not figures."""
 _SKU = re.compile(r"\b[A-Z]{2,}(?:-[A-Z0-9]{2,}){2,}\b")
+_GROUP_SPACE = re.compile(r"(?<=\d)[ \u00a0\u202f](?=\d{3}(?!\d))")
+"""Thousands written with a (no-break) space, as in Russian: "14 996.00"."""
 _DIGITS = {ord(c): str(i) for i, c in enumerate("٠١٢٣٤٥٦٧٨٩")}
 _DIGITS.update({ord(c): str(i) for i, c in enumerate("۰۱۲۳۴۵۶۷۸۹")})
 _DIGITS.update({ord("٫"): ".", ord("٬"): ","})
@@ -111,6 +187,7 @@ def numbers(text: str) -> set[str]:
     """Every number in the text, normalised ("1,250.00" and "1250" → "1250.00"); Arabic-Indic digits read."""
     found = set()
     plain = _SKU.sub(" ", _URL.sub(" ", text.translate(_DIGITS)))
+    plain = _GROUP_SPACE.sub("", plain)
     for raw in _NUMBER.findall(_ALPHANUMERIC.sub(" ", plain)):
         value = raw.replace(",", "").rstrip(".")
         try:
@@ -184,7 +261,9 @@ _OFFERS_NEXT_STEP = _rx(
     r"\b(shall|should|can|may) i (prepare|send|create|book|place)\b|\bconfirm (the|your) order\b",
     r"\b(company|e-?mail|delivery (area|address))\b.{0,60}[?]",
     r"عرض السعر|عرض سعر|عرض الاسعار|الفاتوره|فاتوره|اكد الطلب|تاكيد الطلب|ملخص الطلب|امر البيع|اسم الشركه|البريد",
-    r"предложени|\bсчет\b|\bсчета\b|оформ\w+|подтверд\w+|заказ\w*|электронн\w* почт|e-?mail",
+    r"предложени|\bсчет\b|\bсчета\b|оформ\w+|подтверд\w+|заказ\w*|электронн\w* почт|e-?mail"
+    r"|название (вашей )?компании|на (какую|кого) компани",
+    r"\bcompany name\b|\b(company|business) or (for )?(you|yourself) personally\b",
 )
 
 
