@@ -51,6 +51,19 @@ def table(name: str, rows: Sequence[RuleAgreement]) -> str:
     return "\n".join(lines)
 
 
+def by_file(cases: Sequence[Case], reviews: Sequence[Review]) -> str:
+    """The judged rules pooled per calibration file (holdout.yaml: cases the reviewer was not adjusted on)."""
+    lines = ["| file | cases | judged pairs | accuracy | Cohen's κ |", "|---|---|---|---|---|"]
+    for source in sorted({c.source for c in cases}):
+        chosen = [(c, r) for c, r in zip(cases, reviews, strict=True) if c.source == source]
+        total = pooled(agreement([c for c, _ in chosen], [r for _, r in chosen]))
+        if not total.judged:
+            lines.append(f"| {source} | {len(chosen)} | not judged | — | — |")
+            continue
+        lines.append(f"| {source} | {len(chosen)} | {total.judged} | {_pct(total.accuracy)} | {_kappa(total.kappa)} |")
+    return "\n".join(lines)
+
+
 async def review_all(reviewer: Reviewer, cases: Sequence[Case]) -> list[Review]:
     return [await reviewer.review(case.transcript) for case in cases]
 
@@ -101,6 +114,7 @@ async def run(args: argparse.Namespace) -> tuple[int, dict[str, Any]]:
             continue
         rows = agreement(cases, reviews)
         print(table(f"{name} — {reviewer.version}", rows) + "\n")
+        print(by_file(cases, reviews) + "\n")
         if args.disagreements:
             for case_id, rule, human, said, note in disagreements(cases, reviews):
                 print(f"- {case_id} {rule}: human {human}, reviewer {said} ({note})")

@@ -18,7 +18,7 @@ from tests.support.live import live_server
 def test_the_set_has_at_least_30_labelled_transcripts_in_every_language_good_and_bad() -> None:
     cases = load_cases()
     assert len(cases) >= 30
-    assert {c.source for c in cases} == {"en.yaml", "ar.yaml", "ru.yaml", "arabizi.yaml"}
+    assert {c.source for c in cases} >= {"en.yaml", "ar.yaml", "ru.yaml", "arabizi.yaml", "holdout.yaml"}
     rules = load_checklist().ids
     for case in cases:
         assert set(case.human) == set(rules)
