@@ -83,3 +83,19 @@ async def test_a_transcript_given_in_the_input_is_reviewed_without_a_store() -> 
     )
     assert out["review"]["reviewer"] == "offline"
     assert out["revision"] is None
+
+
+def test_studio_finds_the_quality_graph_and_the_eval_judge_grades_the_same_checklist() -> None:
+    import json
+    from pathlib import Path
+
+    from agent.quality.checklist import load_checklist
+    from evals.judge import load_checklist as eval_checklist
+
+    root = Path(__file__).resolve().parents[3]
+    declared = json.loads((root / "langgraph.json").read_text(encoding="utf-8"))["graphs"]
+    assert declared["quality"] == "./graphs/quality.py:graph"
+    assert graph.name == "quality"
+    assert {"load", "review", "store"} <= set(graph.get_graph().nodes)
+    product = [(r.id, r.points, r.text) for r in load_checklist().rules]
+    assert [(r.id, r.points, r.text) for r in eval_checklist().rules] == product
