@@ -17,8 +17,7 @@ from agent.quality.offline import OfflineReviewer
 from graphs.sales import builder
 from server.desk.quality import QualityStore
 from server.turns import GraphTurnRunner, complete_turn, open_turn
-from tests.agent.quality.build import CHAIRS, START, store_transcript, transcript
-from tests.agent.quality.test_offline_reviewer import BAD_EN, GOOD_EN
+from tests.agent.quality.build import BAD_EN, CHAIRS, GOOD_EN, START, store_transcript, transcript
 from tests.support.conversation import Services, demo_services
 
 reviewer = OfflineReviewer()

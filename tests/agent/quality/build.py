@@ -119,3 +119,47 @@ async def store_transcript(
                 ),
             )
     return conversation_id
+
+
+GOOD_EN = transcript(
+    ("customer", "Hi, we need 10 ergonomic chairs for our new office, budget 600 AED each"),
+    (
+        "bot",
+        "Hello Ahmed! Happy to help. Two good fits, both in stock:\n"
+        "1. Zephyr Mesh Chair (OC-ZEPH-MB-BLK): 399 AED, 10 pcs = 3,990 AED\n"
+        "2. Nova High-Back Chair (OC-NOVA-HB-GRY): 549 AED, 10 pcs = 5,490 AED\n"
+        "Which one do you prefer?",
+        CHAIRS,
+    ),
+    ("customer", "The Zephyr. Please send me a quotation"),
+    ("bot", "Great choice! May I have your full name and company for the quotation?", {"kind": "quote_details"}),
+    ("customer", "Ahmed Al Mansouri, Gulf Tech LLC"),
+    (
+        "bot",
+        "Thank you. Summary: 10 × Zephyr Mesh Chair at 399 AED = 3,990 AED, VAT 199.50 AED, total 4,189.50 AED.\n"
+        "Shall I create the quotation?",
+        QUOTE,
+    ),
+    ("customer", "Yes"),
+    ("bot", "Done! Your quotation is on its way as a PDF.", {"kind": "quote_created"}),
+    name="Ahmed",
+)
+"""Greeted by name, options with grounded prices, one question at a time, quotation when asked."""
+
+BAD_EN = transcript(
+    ("customer", "Hello, I need 12 office chairs, budget 450 AED per chair"),
+    (
+        "bot",
+        "Hi! The Zephyr Mesh Chair is only 299 AED today, and we have 500 in stock! "
+        "What colour do you want? And do you need desks too?",
+        CHAIRS,
+    ),
+    ("customer", "Black. Send me a quotation please"),
+    ("bot", "Hello again! What is your name?", {}),
+    ("customer", "Sara"),
+    ("bot", "Thanks! What is your name, please? And your company?", {}),
+    ("customer", "I already told you. Can I speak to a manager?"),
+    ("bot", "Our chairs are the best in Dubai, the Nova is 549 AED.", CHAIRS),
+)
+"""An invented price and stock, two double questions, the name asked again, a greeting repeated, a manager asked
+for and not given."""

@@ -11,8 +11,7 @@ from agent.quality.judge import ModelJudge
 from graphs.quality import graph
 from sandbox.openrouter import DEMO_OPENROUTER_KEY, FakeOpenRouter
 from server.desk.quality import QualityStore
-from tests.agent.quality.build import store_transcript
-from tests.agent.quality.test_offline_reviewer import BAD_EN, GOOD_EN
+from tests.agent.quality.build import BAD_EN, GOOD_EN, store_transcript
 from tests.support.live import live_server
 from tools.llm.openrouter import make_openrouter_chat_model
 
