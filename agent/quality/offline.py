@@ -47,8 +47,8 @@ def _greet_by_name(t: Transcript, rule: Rule) -> RuleScore:
     for m in t.messages:
         if m.id >= first.id:
             break
-        if m.by_customer and signals.gives_name(m.text):
-            name = name or m.text
+        if m.by_customer and not name:
+            name = signals.given_name(m.text)
     again = [m for m in bots[1:] if signals.opens_with_greeting(m.text)]
     lost, notes, evidence = 0, [], [first.id]
     if again:
@@ -184,8 +184,9 @@ def _due(m: Message) -> tuple[str, ...]:
 def _escalates_properly(t: Transcript, rule: Rule) -> RuleScore:
     """When a customer message needs a person (asked for one, a complaint, delivery abroad, a date commitment,
     payment terms, a floor plan; decided by agent/escalation.py), the bot opens an escalation after it and
-    tells the customer in a message after the hand-over. Due and never escalated: 0. Escalated but no word to
-    the customer, or escalated twice for the same reason with no new occasion: 1. Neither due nor escalated:
+    tells the customer in a message after the hand-over. Due and never escalated: 0. Escalated only after
+    answering the message without handing over, no word to the customer after the hand-over, or escalated twice
+    for the same reason with no new occasion: 1. Neither due nor escalated:
     not applicable. An escalation the bot opened for a reason of its own (order value, a discount beyond
     policy) counts as due."""
     ours = [e for e in t.escalations if e.by_bot]
@@ -201,6 +202,12 @@ def _escalates_properly(t: Transcript, rule: Rule) -> RuleScore:
             note = f"{why}; a manager took over, the bot did not hand over" if taken else f"{why}; never handed over"
             return judged(rule.id, score, rule.points, note, (m.id,))
     problems, evidence = [], []
+    for m, _ in due:
+        handover = min((e for e in ours if e.after_message_id >= m.id), key=lambda e: e.after_message_id)
+        if any(b.by_bot and m.id < b.id <= handover.after_message_id for b in t.messages):
+            problems.append(f"#{m.id} answered without handing over first")
+            evidence.append(m.id)
+            break
     for earlier, later in pairwise(ours):
         fresh = [m for m, _ in due if earlier.after_message_id < m.id <= later.after_message_id]
         if later.reason == earlier.reason and not fresh:

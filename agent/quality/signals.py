@@ -163,6 +163,24 @@ def gives_name(text: str) -> bool:
     return bool(_GIVES_NAME.search(normalise(text)))
 
 
+_NAME_PREFIX = _rx(
+    r"\b(my name is|my name's|this is|name:)\s*",
+    r"\b(ana )?(esmi|ismi)\s+",
+    r"(انا )?اسمي\s+|معك\s+",
+    r"(меня зовут|мое имя)\s+",
+)
+
+
+def given_name(text: str) -> str | None:
+    """The name a customer gives for themselves ("my name is Sara" → "sara"), normalised; None if none."""
+    words = normalise(text)
+    if not _GIVES_NAME.search(words):
+        return None
+    match = _NAME_PREFIX.search(words)
+    rest = words[match.end() :].split() if match else []
+    return rest[0].strip(".,!?؟،") or None if rest else None
+
+
 def short_answer(text: str) -> bool:
     """A reply of a few words without a question: what answering "your name?" looks like."""
     return 0 < len(text.split()) <= 4 and question_count(text) == 0

@@ -7,6 +7,7 @@ numbered from 1 in the order of the conversation's messages.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any, Literal
@@ -14,6 +15,9 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from agent.language import Language, detect_language
+
+_NO_LANGUAGE = re.compile(r"\b[A-Za-z0-9]+(?:-[A-Za-z0-9]+)+\b|\b(?:AED|VAT|SKU|PDF|pcs)\b")
+_LETTER = re.compile(r"[^\W\d_]")
 
 EPISODE_GAP = timedelta(hours=24)
 """A silence at least this long ends an episode: the next message opens a new one."""
@@ -94,14 +98,16 @@ class Transcript(BaseModel):
 def with_languages(transcript: Transcript) -> Transcript:
     """The transcript with each message's language detected from its words where it was not known.
 
-    A customer's short Latin reply ("ok", "12") inside an Arabic or Russian conversation keeps the language of
-    the customer's previous message, as the bot itself decides."""
+    A short Latin message ("ok", "12", a product code and its price) inside an Arabic or Russian conversation
+    keeps the language of the customer's previous message, as the bot itself decides."""
     previous: Language | None = None
     messages = []
     for message in transcript.messages:
         language = message.language
         if language is None and message.text.strip():
-            language = detect_language(message.text, previous if message.by_customer else None)
+            words = _NO_LANGUAGE.sub(" ", message.text)
+            # product codes, prices and "AED" alone, or a short Latin reply, keep the customer's last language
+            language = detect_language(words, previous) if _LETTER.search(words) else previous
         if message.by_customer and language is not None:
             previous = language
         messages.append(message if language == message.language else message.model_copy(update={"language": language}))

@@ -173,3 +173,34 @@ def test_the_same_transcript_always_gets_the_same_review() -> None:
     assert first.rules == second.rules
     assert first.reviewer_version == second.reviewer_version
     assert first.reviewer == "offline"
+
+
+def test_a_hand_over_only_after_the_customer_asked_twice_is_late() -> None:
+    t = transcript(
+        ("customer", "Can I talk to a manager please?"),
+        ("bot", "Hello! I can help you with anything. What do you need?", {}),
+        ("customer", "I said I want a human"),
+        ("escalation", "human_request"),
+        ("bot", "Of course, a manager will write to you here shortly.", {}),
+    )
+    result = review(t).score("escalates_properly")
+    assert result.score == 1
+    assert result.evidence == (1,)
+
+
+def test_the_name_the_customer_gives_is_the_one_the_greeting_should_use() -> None:
+    by_name = transcript(("customer", "Hi, my name is Sara"), ("bot", "Hello Sara! How can I help?", {}))
+    without = transcript(("customer", "Hi, my name is Sara"), ("bot", "Hello! How can I help?", {}))
+    assert review(by_name).score("greet_by_name").score == 2
+    assert review(without).score("greet_by_name").score == 1
+    assert (
+        "Sara" in review(without).score("greet_by_name").note or "sara" in review(without).score("greet_by_name").note
+    )
+
+
+def test_a_bot_message_of_codes_and_prices_keeps_the_arabic_conversations_language() -> None:
+    t = transcript(
+        ("customer", "كم سعر MC-AIRO-MB-BLK؟"),
+        ("bot", "MC-AIRO-MB-BLK: 433.50 AED", {"product": {"sku": "MC-AIRO-MB-BLK", "price": 433.5}}),
+    )
+    assert review(t).score("customer_language").score == 2
