@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, NotRequired, Protocol, TypedDict
+from typing import Any, NotRequired, Protocol
+
+from typing_extensions import TypedDict  # Studio builds the input form from these with pydantic (Python 3.11)
 
 from agent.quality.review import Review, Reviewer
 from agent.quality.transcript import Transcript

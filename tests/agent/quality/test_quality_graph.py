@@ -96,5 +96,6 @@ def test_studio_finds_the_quality_graph_and_the_eval_judge_grades_the_same_check
     assert declared["quality"] == "./graphs/quality.py:graph"
     assert graph.name == "quality"
     assert {"load", "review", "store"} <= set(graph.get_graph().nodes)
+    assert graph.get_input_jsonschema()["required"] == ["conversation_id"]  # Studio's input form
     product = [(r.id, r.points, r.text) for r in load_checklist().rules]
     assert [(r.id, r.points, r.text) for r in eval_checklist().rules] == product
