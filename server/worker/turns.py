@@ -7,6 +7,7 @@ transcript and the "answered" marks commit together, so nothing is lost and noth
 
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol, cast
@@ -15,6 +16,7 @@ from langchain_core.runnables import RunnableConfig
 from langgraph.graph.state import CompiledStateGraph
 from langgraph.types import Command
 from psycopg import AsyncConnection
+from psycopg.types.json import Jsonb
 
 from agent.context import Context
 from agent.handover import HumanResponse, handback_update
@@ -103,6 +105,7 @@ class GraphTurnRunner:
         if same_turn and finished and snapshot.values.get("reply_parts"):
             log.info("turn %s already completed in the checkpoint; reusing its reply", turn.turn_id)
             reused = cast(TurnOutput, {k: snapshot.values[k] for k in TurnOutput.__annotations__})
+            reused["facts"] = snapshot.values.get("facts")  # type: ignore[typeddict-unknown-key]
             return TurnResult(reused, [], human=bool(snapshot.interrupts))
         await self._prepare_media(turn)
         payload: TurnInput | None = None
@@ -239,6 +242,7 @@ async def complete_turn(conn: AsyncConnection[Any], turn: PendingTurn, result: T
         bot_mode = mode is not None and mode["mode"] == "bot"
         if bot_mode:
             meta = output["reply_meta"]
+            facts = cast(dict[str, Any], output).get("facts")  # what the reply was allowed to state (quality review)
             for number, part in enumerate(output["reply_parts"], start=1):
                 outbox_id = f"{turn.turn_id}-{number}"
                 await conn.execute(
@@ -257,8 +261,8 @@ async def complete_turn(conn: AsyncConnection[Any], turn: PendingTurn, result: T
                 await conn.execute(
                     """
                     INSERT INTO messages (conversation_id, direction, author, kind, text, content_uri, status,
-                        turn_id, outbox_id, model, prompt_version, prompt_tokens, completion_tokens, cost)
-                    VALUES (%s, 'out', 'bot', %s, %s, %s, 'queued', %s, %s, %s, %s, %s, %s, %s)
+                        turn_id, outbox_id, model, prompt_version, prompt_tokens, completion_tokens, cost, facts)
+                    VALUES (%s, 'out', 'bot', %s, %s, %s, 'queued', %s, %s, %s, %s, %s, %s, %s, %s)
                     """,
                     (
                         turn.conversation_id,
@@ -272,6 +276,7 @@ async def complete_turn(conn: AsyncConnection[Any], turn: PendingTurn, result: T
                         meta["prompt_tokens"] if first else 0,
                         meta["completion_tokens"] if first else 0,
                         meta["cost"] if first else 0,
+                        None if facts is None else Jsonb(facts, dumps=lambda v: json.dumps(v, default=str)),
                     ),
                 )
             await conn.execute(
