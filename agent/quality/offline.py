@@ -15,7 +15,8 @@ from datetime import UTC, datetime
 from importlib import resources
 from itertools import pairwise
 
-from agent.escalation import EscalationSignals, decide_escalation
+from agent.models.offline.understand import understand_text
+from agent.policies.escalation import EscalationSignals, decide_escalation
 from agent.quality import signals
 from agent.quality.checklist import Checklist, Rule, load_checklist
 from agent.quality.review import Review, RuleScore, complete, judged, not_applicable, not_judged, summarise
@@ -177,7 +178,9 @@ def _shown(figure: str) -> str:
 def _due(m: Message) -> tuple[str, ...]:
     """Why this customer message needs a person, from its words and attachments (agent/escalation.py)."""
     attachments = (m.kind,) if m.kind in ("document", "image") else ()
-    decision = decide_escalation(m.text, EscalationSignals(attachments=attachments, images_need_human=False))
+    decision = decide_escalation(
+        understand_text(m.text), EscalationSignals(attachments=attachments, images_need_human=False)
+    )
     return decision.reasons if decision else ()
 
 

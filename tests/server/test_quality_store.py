@@ -12,11 +12,11 @@ from langgraph.checkpoint.memory import InMemorySaver
 from psycopg_pool import AsyncConnectionPool
 
 from agent.context import Context
-from agent.offline import OfflineModel
+from agent.models.offline import OfflineModel
 from agent.quality.offline import OfflineReviewer
 from graphs.sales import builder
 from server.desk.quality import QualityStore
-from server.turns import GraphTurnRunner, complete_turn, open_turn
+from server.worker.turns import GraphTurnRunner, complete_turn, open_turn
 from tests.agent.quality.build import BAD_EN, CHAIRS, GOOD_EN, START, store_transcript, transcript
 from tests.support.conversation import Services, demo_services
 
