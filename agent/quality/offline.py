@@ -176,7 +176,7 @@ def _shown(figure: str) -> str:
 
 
 def _due(m: Message) -> tuple[str, ...]:
-    """Why this customer message needs a person, from its words and attachments (agent/escalation.py)."""
+    """Why this customer message needs a person, from its words and attachments (agent/policies/escalation.py)."""
     attachments = (m.kind,) if m.kind in ("document", "image") else ()
     decision = decide_escalation(
         understand_text(m.text), EscalationSignals(attachments=attachments, images_need_human=False)
@@ -186,7 +186,7 @@ def _due(m: Message) -> tuple[str, ...]:
 
 def _escalates_properly(t: Transcript, rule: Rule) -> RuleScore:
     """When a customer message needs a person (asked for one, a complaint, delivery abroad, a date commitment,
-    payment terms, a floor plan; decided by agent/escalation.py), the bot opens an escalation after it and
+    payment terms, a floor plan; decided by agent/policies/escalation.py), the bot opens an escalation after it and
     tells the customer in a message after the hand-over. Due and never escalated: 0. Escalated only after
     answering the message without handing over, no word to the customer after the hand-over, or escalated twice
     for the same reason with no new occasion: 1. Neither due nor escalated:
