@@ -56,6 +56,7 @@ check: install
 	$(UV) run ruff check .
 	$(UV) run ruff format --check .
 	$(UV) run mypy
+	$(UV) run lint-imports --no-logo
 
 pytest: install
 	$(UV) run pytest

@@ -1,7 +1,7 @@
 """Run-scoped knobs the graph reads (LangGraph context), and the services its nodes call.
 
-Services are injected by the worker; when absent (Studio, a test of one node) the model defaults to
-the one built from Settings and the other services are simply not used.
+Services are injected by the worker (server/worker/main.py); when absent (Studio, a test of one node) the model
+is the offline one and the other services are simply not used.
 """
 
 from __future__ import annotations
@@ -11,10 +11,11 @@ from typing import TYPE_CHECKING
 
 from langgraph.config import get_config
 
-from agent.model import SalesModel
+from agent.models.base import SalesModel
+from agent.models.offline import OfflineModel
 
 if TYPE_CHECKING:
-    from agent.services import Commerce, EscalationDesk
+    from agent.services.commerce import Commerce, EscalationDesk
     from tools.catalog.search import CatalogSearch
     from tools.knowledge import KnowledgeBase
     from tools.live_stock import LiveStock
@@ -42,11 +43,13 @@ class Context:
     commerce: Commerce | None = field(default=None, repr=False)
     desk: EscalationDesk | None = field(default=None, repr=False)
 
-    def sales_model(self) -> SalesModel:
-        if self.model is None:
-            from agent.models import make_model
+    writer: SalesModel = field(default_factory=OfflineModel, repr=False)
+    """The deterministic writer: rewrites a reply the guard refuses, from the same facts."""
 
-            self.model = make_model()
+    def sales_model(self) -> SalesModel:
+        """The model the service configured; the offline model where none was given (Studio, a test of one node)."""
+        if self.model is None:
+            self.model = OfflineModel()
         return self.model
 
 

@@ -95,7 +95,7 @@ class Quote(TypedDict, total=False):
 
 
 class Escalation(TypedDict, total=False):
-    """The thread's escalation record (agent/escalation.py EscalationRecord): once per episode."""
+    """The thread's escalation record (agent/policies/escalation.py EscalationRecord): once per episode."""
 
     active: bool
     reason: str
@@ -106,7 +106,7 @@ class Escalation(TypedDict, total=False):
 
 
 class MediaNote(TypedDict, total=False):
-    """What the worker's media preparation found in this turn's files (server/media.py `decide`)."""
+    """What the worker's media preparation found in this turn's files (server/worker/media.py `decide`)."""
 
     ask_to_type: bool
     """A voice note could not be turned into text: ask, once, to type it."""

@@ -24,14 +24,14 @@ from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver
 from psycopg import AsyncConnection
 
 from agent.context import Context
-from agent.models import ChatSalesModel, FallbackModel
-from agent.offline import OfflineModel
+from agent.models.chat import ChatSalesModel, FallbackModel
+from agent.models.offline import OfflineModel
 from agent.state import TurnInput
 from bench.common import free_port, scratch_database
 from graphs.sales import builder
 from sandbox.openrouter import DEMO_OPENROUTER_KEY, FakeOpenRouter, _count_tokens
 from server.storage.database import make_pool
-from server.turns import prune_checkpoints
+from server.worker.turns import prune_checkpoints
 from tests.support.conversation import demo_services
 from tools.llm.openrouter import make_openrouter_chat_model
 

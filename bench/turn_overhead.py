@@ -21,7 +21,7 @@ from langchain_core.runnables import RunnableConfig
 from langgraph.checkpoint.memory import InMemorySaver
 
 from agent.context import Context
-from agent.offline import OfflineModel
+from agent.models.offline import OfflineModel
 from agent.state import TurnInput
 from bench.common import free_port, percentile, process, python, scratch_database, wait_until_healthy
 from graphs.sales import builder

@@ -36,7 +36,7 @@ from typing import Any
 from langchain_core.messages import AIMessage, AnyMessage, HumanMessage
 
 from agent.language import Language
-from agent.offline import OfflineModel
+from agent.models.offline import OfflineModel
 from agent.understanding import Intent, Slots, Understanding
 from evals.gold import BenchLanguage, CustomerMessage, customer_messages
 from evals.scenario import Scenario, load_scenarios

@@ -20,8 +20,8 @@ from pathlib import Path
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from agent.model import SalesModel
-from agent.offline import OfflineModel
+from agent.models.base import SalesModel
+from agent.models.offline import OfflineModel
 from evals.judge import ModelJudge
 from evals.oracle import Oracle
 from evals.report import print_report, write_html, write_json
@@ -102,9 +102,10 @@ def model_under_test(name: str) -> SalesModel | None:
     if name == "oracle":
         return None
     openrouter_key()
-    from agent.models import make_model
+    from server.components.model import build_model
+    from server.settings import get_settings
 
-    return make_model()
+    return build_model(get_settings())
 
 
 def list_scenarios(console: Console, scenarios: list[Scenario]) -> None:

@@ -1,6 +1,6 @@
 """The oracle model mode (`python -m evals --model oracle`): Noor's OpenRouter path, answered from gold labels.
 
-The service runs exactly as with a provider (agent/models.py `ChatSalesModel` behind `FallbackModel`, the real
+The service runs exactly as with a provider (agent/models/chat.py `ChatSalesModel` behind `FallbackModel`, the real
 ChatOpenAI client over HTTP), configured against the fake OpenRouter it mounts itself. The fake's responder is
 this module's `Oracle`:
 
@@ -10,7 +10,7 @@ this module's `Oracle`:
   the request's history best wins. A turn without a label gets an error, so the service's fallback (the
   offline model) understands it; such turns are counted in `misses`;
 - a "write" request (the brief in the last system message, "Write the next reply. Situation and the only facts
-  you may use: {...}") is answered with what the offline model writes from that brief (agent/wording.py);
+  you may use: {...}") is answered with what the offline model writes from that brief (agent/models/offline/wording.py);
 - voice notes are transcribed by the fake OpenRouter too (the service's first speech-to-text provider once a
   key is set): each scenario's `transcript` is registered for its file.
 
@@ -27,9 +27,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from agent.model import ReplyBrief
+from agent.models.base import ReplyBrief
+from agent.models.offline.wording import Wording
 from agent.understanding import Understanding
-from agent.wording import Wording
 from evals.gold import CustomerMessage, labelled_messages
 from evals.scenario import Scenario
 from sandbox.openrouter import ScriptedReply
@@ -88,7 +88,7 @@ def brief_of(body: dict[str, Any]) -> ReplyBrief | None:
 
 
 def offline_words(brief: ReplyBrief) -> str:
-    """What the offline model writes from this brief (agent/offline.py OfflineModel.write)."""
+    """What the offline model writes from this brief (agent/models/offline OfflineModel.write)."""
     return Wording(brief.language).render(brief.situation, brief.facts, brief.customer_name)
 
 

@@ -28,16 +28,16 @@ from langgraph.graph.state import CompiledStateGraph
 from psycopg_pool import AsyncConnectionPool
 from pydantic import SecretStr
 
-from agent.model import SalesModel
+from agent.models.base import SalesModel
 from evals.fakes import CatalogView
 from evals.oracle import Oracle
 from evals.scenario import MEDIA_DIR
 from graphs.sales import builder as sales_builder
 from sandbox.openrouter import DEMO_OPENROUTER_KEY, FakeOpenRouter
-from server.app import create_app
-from server.pipeline import Pipeline
 from server.settings import Settings
 from server.storage.database import drop_database, make_pool, resolve_database_url
+from server.web.app import create_app
+from server.worker.main import Pipeline
 from tools.catalog.normalize import compact_sku
 
 log = logging.getLogger(__name__)
@@ -92,28 +92,12 @@ def service_settings(database_url: str, data_dir: Path, port: int, **overrides: 
 
 
 def oracle_model(settings: Settings) -> SalesModel:
-    """The model an inline worker runs in oracle mode: what agent/models.py `make_model` builds from these
-    settings (OpenRouter through ChatOpenAI, the offline model as fallback)."""
-    from agent.models import ChatSalesModel, FallbackModel
-    from agent.offline import OfflineModel
-    from tools.llm.openrouter import make_openrouter_chat_model
+    """The model an inline worker runs in oracle mode: what the composition roots build from these settings
+    (OpenRouter through ChatOpenAI, against the service's own fake, with the offline model as fallback)."""
+    from server.components.model import build_model
 
     assert settings.openrouter_api_key is not None
-    chat = make_openrouter_chat_model(
-        settings.openrouter_api_key,
-        base_url=settings.openrouter_base_url,
-        model=settings.openrouter_model,
-        fallback_models=settings.openrouter_fallback_models,
-        timeout=settings.openrouter_timeout_seconds,
-        app_title="Noor evals (oracle)",
-        max_retries=1,
-    )
-    return FallbackModel(
-        ChatSalesModel(chat, settings.openrouter_model),
-        OfflineModel(),
-        understand_deadline=settings.model_understand_deadline_seconds,
-        write_deadline=settings.model_write_deadline_seconds,
-    )
+    return build_model(settings)
 
 
 def eval_settings(database_url: str, data_dir: Path, port: int, **overrides: Any) -> Settings:
@@ -236,7 +220,7 @@ class EvalService:
         """An incremental Zoho sync now (as the workers' schedule would run later), then wait until the
         service's catalog search shows `expected` (SKU → price, stock, listed): changes made in the fake Zoho
         reach the catalog the way real ones do, and every process follows the table (NOTIFY) within ms."""
-        from server.catalog import inventory_client
+        from server.components.catalog import inventory_client
         from tools.catalog.sync import CatalogSync
 
         assert self.settings is not None, "the service is not started"

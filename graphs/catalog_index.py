@@ -1,6 +1,6 @@
 """The catalog indexing graph: fetch changed Zoho items → upsert products → re-embed/index → report.
 
-Wiring only; importing it connects to nothing (Studio loads it as is). Nodes: agent/catalog_index.py. The
+Wiring only; importing it connects to nothing (Studio loads it as is). Nodes: agent/nodes/catalog_index.py. The
 service's workers run the same steps on a schedule (`CatalogSync.run`); this graph runs one sync on demand,
 with the service's `CatalogSync` in its context (or one opened from Settings when run in Studio).
 """
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from langgraph.graph import END, START, StateGraph
 
-from agent.catalog_index import (
+from agent.nodes.catalog_index import (
     CatalogIndexContext,
     CatalogIndexInput,
     CatalogIndexOutput,

@@ -16,8 +16,8 @@ log = logging.getLogger("noor")
 def run() -> None:
     import asyncio
 
-    from server import workers
-    from server.app import prepare_database
+    from server.storage.migrations import prepare_database
+    from server.worker import supervisor as workers
 
     settings = get_settings()
     configure_logging(settings.log_level)
@@ -26,7 +26,7 @@ def run() -> None:
         # imports and catalog warm-up overlap with this process's own start-up, and the application adopts them.
         # Migrating before they start matters: a process waiting on the migration lock would stall the
         # checkpointer's CREATE INDEX CONCURRENTLY under it.
-        database_url = asyncio.run(prepare_database(settings))
+        database_url = asyncio.run(prepare_database(settings.database_url, settings.data_dir))
         settings = settings.model_copy(update={"database_url": database_url})
         workers.prestart(settings, database_url, settings.worker_processes)
     base = settings.base_url
@@ -45,7 +45,7 @@ def run() -> None:
     print("\n".join(lines), flush=True)
     import uvicorn
 
-    from server.app import create_app
+    from server.web.app import create_app
 
     try:
         uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_config=None, access_log=False)
@@ -57,7 +57,7 @@ def worker() -> None:
     """Turns and sends only, no HTTP: scale out by running several against one database."""
     import asyncio
 
-    from server.app import prepare_database
+    from server.storage.migrations import prepare_database
 
     settings = get_settings()
     configure_logging(settings.log_level)
@@ -65,11 +65,11 @@ def worker() -> None:
     async def serve() -> None:
         # The schema first (with `noor run`, this process often gets the migration lock before the API process
         # has loaded its web stack), then the graph, the model and the catalog.
-        database_url = await prepare_database(settings)
-        from agent.models import make_model
-        from server.pipeline import serve_worker
+        database_url = await prepare_database(settings.database_url, settings.data_dir)
+        from server.components.model import build_model
+        from server.worker.main import serve_worker
 
-        await serve_worker(settings, database_url, make_model())
+        await serve_worker(settings, database_url, build_model(settings))
 
     asyncio.run(serve())
 
@@ -78,8 +78,8 @@ def sync(full: bool) -> None:
     """One catalog sync from Zoho Inventory (full, or incremental since the last one), with a progress bar."""
     import asyncio
 
-    from server.app import prepare_database
-    from server.catalog import sync_once
+    from server.components.catalog import sync_once
+    from server.storage.migrations import prepare_database
 
     settings = get_settings()
     configure_logging("WARNING")
@@ -88,7 +88,9 @@ def sync(full: bool) -> None:
         from tools.zoho import ZohoError
 
         try:
-            report = await sync_once(settings, await prepare_database(settings), full=full)
+            report = await sync_once(
+                settings, await prepare_database(settings.database_url, settings.data_dir), full=full
+            )
         except ZohoError as exc:
             hint = (
                 " (demo mode: the fake Zoho runs inside `noor run`; start the service first)"

@@ -72,7 +72,7 @@ class Settings(BaseSettings):
     telegram_bot_token: SecretStr = SecretStr("demo-telegram-token")
     telegram_base_url: str | None = None
 
-    # Media: voice notes, photos, floor plans and documents (issue 8): tools/media/, server/media.py
+    # Media: voice notes, photos, floor plans and documents (issue 8): tools/media/, server/worker/media.py
     media_dir: Path | None = Field(default=None, description="Local media store; default <data_dir>/media")
     media_max_mb_audio: float = Field(default=25.0, gt=0, description="Download limits per message type, in MB")
     media_max_mb_image: float = Field(default=16.0, gt=0)
@@ -101,7 +101,8 @@ class Settings(BaseSettings):
     )
     vision_timeout_seconds: float = Field(default=30.0, gt=0)
 
-    # Quotations, pricing and Zoho CRM (issue 5): agent/pricing.py, agent/quotes.py, agent/crm.py, server/documents.py
+    # Quotations, pricing and Zoho CRM (issue 5): agent/policies/pricing.py, agent/services/quotes.py,
+    # agent/services/crm.py, server/components/documents.py
     vat_rate: Decimal = Field(default=Decimal("0.05"), ge=0, le=1, description="UAE VAT on the discounted subtotal")
     quote_validity_days: int = Field(default=14, ge=1)
     discount_tiers: str = Field(
@@ -201,7 +202,7 @@ class Settings(BaseSettings):
         return self.openrouter_api_key is None
 
     # Provider deadlines: a hanging provider (timeout and retry) must not keep the customer waiting; after this
-    # long per call the offline model answers instead (agent/models.py FallbackModel)
+    # long per call the offline model answers instead (agent/models/chat.py FallbackModel)
     model_understand_deadline_seconds: float = Field(
         default=8.0, gt=0, description="Overall time for the provider to understand a message"
     )

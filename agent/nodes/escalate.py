@@ -1,4 +1,4 @@
-"""escalate: whether a person must take the thread this turn, decided in code (agent/escalation.py), once per
+"""escalate: whether a person must take the thread this turn, decided in code (agent/policies/escalation.py), once per
 episode. When so, the escalation is opened (routed, alerted, noted in the CRM), the reply becomes the holding
 message for its reason, and after it the graph waits at `human`."""
 
@@ -10,9 +10,8 @@ from typing import Any
 from langgraph.runtime import Runtime
 
 from agent.context import Context, thread_id
-from agent.escalation import EscalationDecision, EscalationSignals, next_escalation, opened_record
-from agent.history import conversation
-from agent.offline import latest_customer_text
+from agent.conversation import conversation, latest_customer_text
+from agent.policies.escalation import EscalationDecision, EscalationSignals, next_escalation, opened_record
 from agent.state import SalesState
 
 log = logging.getLogger(__name__)

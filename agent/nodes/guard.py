@@ -12,10 +12,8 @@ from langchain_core.messages import AIMessage
 from langgraph.runtime import Runtime
 
 from agent.context import Context
+from agent.conversation import reply_brief
 from agent.language import detect_language
-from agent.model import ReplyBrief
-from agent.nodes.respond import situation_for
-from agent.offline import OfflineModel
 from agent.state import ReplyPart, SalesState
 from tools.catalog.normalize import ascii_digits
 
@@ -95,18 +93,16 @@ async def guard(state: SalesState, runtime: Runtime[Context]) -> dict[str, Any]:
     text = str(reply.content)
     meta = dict(state["reply_meta"])
     customer_text = "\n".join(item["text"] or "" for item in state.get("inbound", []))
-    situation, facts = situation_for(state)
-    problems = ungrounded(text, facts, customer_text)
-    wrong_language = meta["model"] != OfflineModel.name and detect_language(text) != state["language"]
+    brief = reply_brief(state)
+    writer = runtime.context.writer
+    problems = ungrounded(text, brief.facts, customer_text)
+    wrong_language = meta["model"] != writer.name and detect_language(text) != state["language"]
     update: dict[str, Any] = {}
     if problems or wrong_language:
         log.warning(
             "guard: reply of %s rewritten (ungrounded %s, wrong language %s)", meta["model"], problems, wrong_language
         )
-        brief = ReplyBrief(
-            language=state["language"], situation=situation, customer_name=state.get("customer_name"), facts=facts
-        )
-        rewritten = await OfflineModel().write(brief, state["messages"])
+        rewritten = await writer.write(brief, state["messages"])
         text = rewritten.text
         meta["prompt_version"] = f"{meta['prompt_version']}+guard:{rewritten.prompt_version}"
         update["messages"] = [AIMessage(content=text, id=reply.id)]
@@ -117,6 +113,6 @@ async def guard(state: SalesState, runtime: Runtime[Context]) -> dict[str, Any]:
     ]
     update["reply_parts"] = parts + state.get("documents", [])  # a quotation PDF follows its message
     # the provider failed and the offline model stood in: counted, so a persisting outage reaches a person
-    stood_in = runtime.context.sales_model().name != OfflineModel.name and meta["model"] == OfflineModel.name
+    stood_in = runtime.context.sales_model().name != writer.name and meta["model"] == writer.name
     update["provider_failures"] = state.get("provider_failures", 0) + 1 if stood_in else 0
     return update

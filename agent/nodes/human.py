@@ -6,7 +6,7 @@ from typing import Any
 
 from langgraph.types import interrupt
 
-from agent.human import HumanResponse, handback_update, human_interrupt
+from agent.handover import HumanResponse, handback_update, human_interrupt
 from agent.state import SalesState
 
 

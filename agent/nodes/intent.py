@@ -8,12 +8,11 @@ from langgraph.runtime import Runtime
 from langgraph.types import Command
 
 from agent.context import Context
-from agent.history import conversation
-from agent.intents import OUT_OF_CATALOG
-from agent.offline import latest_customer_text
-from agent.quote_details import confirms, declines, read_details, wants_discount
-from agent.request import merge_request, resolve_pick
-from agent.slots import read_slots
+from agent.conversation import conversation, latest_customer_text
+from agent.models.offline.details import confirms, declines, read_details, wants_discount
+from agent.models.offline.intents import OUT_OF_CATALOG
+from agent.models.offline.slots import read_slots
+from agent.policies.request import merge_request, resolve_pick
 from agent.state import Request, SalesState
 from agent.understanding import Intent
 

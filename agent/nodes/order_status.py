@@ -8,9 +8,8 @@ from typing import Any
 from langgraph.runtime import Runtime
 
 from agent.context import Context, thread_id
-from agent.crm import order_status as look_up_order
-from agent.history import conversation
-from agent.offline import latest_customer_text
+from agent.conversation import conversation, latest_customer_text
+from agent.services.orders import order_status as look_up_order
 from agent.state import SalesState
 
 log = logging.getLogger(__name__)

@@ -15,16 +15,16 @@ from typing import TYPE_CHECKING, Any
 from langgraph.runtime import Runtime
 
 from agent.context import Context, chat_id, thread_id
-from agent.customers import CustomerRecord
-from agent.history import conversation
-from agent.offline import latest_customer_text
-from agent.pricing import DiscountDecision, ItemUnavailable, QuoteLine, price_lines, quote_totals
-from agent.quote_details import confirms, declines, read_details, requested_percent, wants_discount
-from agent.quotes import OPEN_STATUSES, StoredQuote, decision_from_json, missing_details
+from agent.conversation import conversation, latest_customer_text
+from agent.models.offline.details import confirms, declines, read_details, requested_percent, wants_discount
+from agent.policies.pricing import DiscountDecision, ItemUnavailable, QuoteLine, price_lines, quote_totals
+from agent.policies.quote_details import missing_details
+from agent.services.customers import CustomerRecord
+from agent.services.quotes import OPEN_STATUSES, StoredQuote, decision_from_json
 from agent.state import Customer, PolicySignals, ReplyPart, SalesState
 
 if TYPE_CHECKING:
-    from agent.services import Commerce
+    from agent.services.commerce import Commerce
     from tools.catalog.search import CatalogSearch
 
 log = logging.getLogger(__name__)

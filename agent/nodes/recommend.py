@@ -7,8 +7,8 @@ from typing import Any
 from langgraph.runtime import Runtime
 
 from agent.context import Context
-from agent.recommend import option_facts, recommend_offers
-from agent.request import per_unit_budget
+from agent.policies.recommend import option_facts, recommend_offers
+from agent.policies.request import per_unit_budget
 from agent.state import OfferedProduct, SalesState
 
 FAQ_ANSWER_CHARS = 700

@@ -9,39 +9,14 @@ from langchain_core.messages import AIMessage
 from langgraph.runtime import Runtime
 
 from agent.context import Context
-from agent.history import bounded_update, conversation
-from agent.model import ReplyBrief, ToolCallingModel
+from agent.conversation import bounded_update, conversation, reply_brief
+from agent.models.base import ToolCallingModel
 from agent.state import SalesState
-from agent.understanding import Intent
 from tools.live_stock import live_stock_tool
-
-# What to say when no tool ran this turn.
-_BY_INTENT: dict[Intent, str] = {
-    "greeting": "greeting",
-    "small_talk": "small_talk",
-    "thanks": "thanks",
-    "complaint": "complaint",
-    "human_request": "handover",
-    "order_status": "order_status_unknown",
-}
-
-
-def situation_for(state: SalesState) -> tuple[str, dict[str, Any]]:
-    facts: dict[str, Any] = dict(state.get("facts") or {})
-    if facts.get("kind"):
-        kind = str(facts["kind"])
-        return ("technical_issue" if kind == "catalog_unavailable" else kind), facts
-    inbound = state.get("inbound", [])
-    if inbound and all(not item["text"] for item in inbound):
-        return "media", {"media_kind": inbound[-1]["kind"]}
-    return _BY_INTENT.get(state.get("intent", "small_talk"), "fallback"), facts
 
 
 async def respond(state: SalesState, runtime: Runtime[Context]) -> dict[str, Any]:
-    situation, facts = situation_for(state)
-    brief = ReplyBrief(
-        language=state["language"], situation=situation, customer_name=state.get("customer_name"), facts=facts
-    )
+    brief = reply_brief(state)
     model = runtime.context.sales_model()
     catalog = runtime.context.catalog
     if catalog is not None and isinstance(model, ToolCallingModel):

@@ -9,12 +9,11 @@ from typing import TYPE_CHECKING, Any
 from langgraph.runtime import Runtime
 
 from agent.context import Context
-from agent.history import conversation
-from agent.intents import OUT_OF_CATALOG
-from agent.offline import latest_customer_text
-from agent.recommend import cross_sell_category, offered
-from agent.request import per_unit_budget
-from agent.slots import product_codes, read_quantity
+from agent.conversation import conversation, latest_customer_text
+from agent.models.offline.intents import OUT_OF_CATALOG
+from agent.models.offline.slots import product_codes, read_quantity
+from agent.policies.recommend import cross_sell_category, offered
+from agent.policies.request import per_unit_budget
 from agent.state import OfferedProduct, SalesState
 from tools.catalog.product import Product
 from tools.catalog.query import SearchFilters

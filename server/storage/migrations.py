@@ -6,10 +6,13 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 from psycopg import AsyncConnection
 from psycopg_pool import AsyncConnectionPool
+
+from server.storage.database import make_pool, resolve_database_url
 
 log = logging.getLogger(__name__)
 
@@ -73,3 +76,18 @@ async def apply_migrations(
         finally:
             await conn.execute("SELECT pg_advisory_unlock(%s)", (MIGRATION_LOCK_KEY,))
     return applied
+
+
+async def prepare_database(database_url: str | None, data_dir: Path) -> str:
+    """Pick the database (embedded default included) and bring its schema, checkpoint tables included, up to date."""
+    # the checkpointer on first use: the web process loads it only after its workers have started
+    from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver
+
+    database_url = await asyncio.to_thread(resolve_database_url, database_url, data_dir)
+    pool = make_pool(database_url, min_size=1, max_size=2)
+    await pool.open(wait=True)
+    try:
+        await apply_migrations(pool, then=AsyncPostgresSaver(pool).setup)
+    finally:
+        await pool.close()
+    return database_url

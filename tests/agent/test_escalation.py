@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from agent.escalation import (
+from agent.policies.escalation import (
     EscalationSignals,
     closed_record,
     decide_escalation,

@@ -11,8 +11,8 @@ import pytest
 from psycopg_pool import AsyncConnectionPool
 
 from agent.language import Language
-from agent.models import MAX_TOOL_ROUNDS, ChatSalesModel, FallbackModel
-from agent.offline import OfflineModel
+from agent.models.chat import MAX_TOOL_ROUNDS, ChatSalesModel, FallbackModel
+from agent.models.offline import OfflineModel
 from prompts import load_system_prompt
 from sandbox.openrouter import DEMO_OPENROUTER_KEY, FakeOpenRouter, RecordedRequest, ScriptedReply
 from sandbox.zoho import FakeZoho

@@ -7,8 +7,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from agent.models import ChatSalesModel, FallbackModel
-from agent.offline import OfflineModel
+from agent.models.chat import ChatSalesModel, FallbackModel
+from agent.models.offline import OfflineModel
 from sandbox.openrouter import DEMO_OPENROUTER_KEY, FakeOpenRouter
 from tests.support.conversation import Conversation, Services
 from tests.support.live import live_server

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from agent.routing import DUBAI, ManagerProfile, route
+from agent.policies.routing import DUBAI, ManagerProfile, route
 from sandbox.seed import demo_managers
 
 MANAGERS = [ManagerProfile.from_record(m) for m in demo_managers()]

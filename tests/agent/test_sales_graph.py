@@ -8,8 +8,8 @@ import pytest
 from langchain_core.messages import AnyMessage
 
 from agent.language import Language
-from agent.model import Reply, ReplyBrief
-from agent.offline import OfflineModel
+from agent.models.base import Reply, ReplyBrief
+from agent.models.offline import OfflineModel
 from sandbox.seed import demo_edge_cases
 from tests.support.conversation import PRODUCTS, Conversation, Services, money
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from agent.language import Language
-from agent.slots import product_codes
+from agent.models.offline.slots import product_codes
 from tests.support.conversation import PRODUCTS, Conversation, Services, money
 
 PER_PIECE = {

@@ -15,8 +15,8 @@ import pytest
 from langchain_core.messages import AnyMessage
 
 from agent.language import Language
-from agent.model import Reply, ReplyBrief, Usage
-from agent.offline import OfflineModel
+from agent.models.base import Reply, ReplyBrief, Usage
+from agent.models.offline import OfflineModel
 from agent.understanding import Understanding
 from evals.results import diff_against
 from evals.runner import RunOptions, run_scenarios

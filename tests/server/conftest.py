@@ -5,7 +5,7 @@ from collections.abc import AsyncIterator, Iterator
 import pytest
 
 from evals.service import service_settings as service_settings  # re-exported: tests/server/test_documents.py
-from server.app import create_app
+from server.web.app import create_app
 from tests.support.db import TestDatabases
 from tests.support.live import free_port, live_server
 from tests.support.wazzup import NoorClient

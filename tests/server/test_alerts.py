@@ -11,12 +11,12 @@ import httpx
 import pytest
 from psycopg_pool import AsyncConnectionPool
 
-from agent.escalation import decide_escalation
+from agent.policies.escalation import decide_escalation
 from sandbox.seed import demo_managers
 from sandbox.telegram import DEMO_TOKEN, FakeTelegram
-from server.alerts import AlertDispatcher, escalation_files, send_escalation_alert
-from server.escalations import escalate, hand_back, take_thread
-from server.managers import authenticate, seed_managers, verify_password
+from server.desk.escalations import escalate, hand_back, take_thread
+from server.desk.managers import authenticate, seed_managers, verify_password
+from server.worker.jobs.alerts import AlertDispatcher, escalation_files, send_escalation_alert
 from tests.support.inbox import MONDAY_MORNING
 from tests.support.live import LiveServer, live_server
 from tools.telegram import TelegramClient

@@ -1,5 +1,5 @@
-"""The catalog sync as the service runs it (server/catalog.py): `noor sync` with its progress bar and the workers'
-schedule, with the real Inventory client and token cache against the fake Zoho over loopback HTTP, a fresh
+"""The catalog sync as the service runs it (server/components/catalog.py): `noor sync` with its progress bar and the
+workers' schedule, with the real Inventory client and token cache against the fake Zoho over loopback HTTP, a fresh
 database and this process's own index."""
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import pytest
 
 from sandbox.seed import demo_items
 from sandbox.zoho import FakeClock, FakeZoho
-from server.catalog import CatalogService, sync_once
+from server.components.catalog import CatalogService, sync_once
 from server.settings import Settings
 from server.storage.database import make_pool
 from tests.support.live import live_server

@@ -11,8 +11,9 @@ import pytest
 from fastapi import FastAPI
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from server.app import create_app
-from server.documents import DocumentLinks, ExpiredLink, InvalidLink, router
+from server.components.documents import DocumentLinks, ExpiredLink, InvalidLink
+from server.web.app import create_app
+from server.web.documents import router
 from tests.server.conftest import service_settings
 from tests.support.live import free_port, live_server
 

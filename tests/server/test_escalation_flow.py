@@ -11,7 +11,8 @@ from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver
 from langgraph.types import StateSnapshot
 
 from graphs.sales import builder
-from server.escalations import hand_back, release_idle_threads
+from server.desk.escalations import hand_back
+from server.worker.jobs.idle_release import release_idle_threads
 from tests.support.inbox import connect, escalations_of, graph_escalation, wait_answered
 from tests.support.wazzup import NoorClient
 

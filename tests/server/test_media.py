@@ -16,21 +16,17 @@ from langgraph.checkpoint.memory import InMemorySaver
 from psycopg_pool import AsyncConnectionPool
 
 from agent.context import Context
-from agent.offline import OfflineModel
+from agent.models.offline import OfflineModel
+from agent.policies.media import PreparedItem, decide
 from agent.state import InboundItem, TurnInput
 from graphs.sales import builder
 from sandbox.openai_audio import DEMO_OPENAI_KEY, FakeOpenAIAudio
 from sandbox.openrouter import DEMO_OPENROUTER_KEY, FakeOpenRouter
 from sandbox.wazzup import FakeWazzup
-from server.media import (
-    MediaService,
-    NamedTranscriber,
-    PreparedItem,
-    build_media_service,
-    decide,
-    media_router,
-)
+from server.components.media import NamedTranscriber, build_transcribers
 from server.settings import Settings
+from server.web.media import media_router
+from server.worker.media import MediaService, build_media_service
 from tests.support.conversation import PRODUCTS, Services, demo_services
 from tests.support.live import LiveServer, live_server
 from tests.tools.media import samples
@@ -383,8 +379,6 @@ async def test_spoken_voice_note_through_offline_whisper(
 
 def test_transcribers_follow_keys_and_order(tmp_path: Path) -> None:
     from pydantic import SecretStr
-
-    from server.media import build_transcribers
 
     settings = Settings(data_dir=tmp_path, openrouter_api_key=None, openai_api_key=None, stt_providers=["openai"])
     assert build_transcribers(settings, httpx.AsyncClient()) == []

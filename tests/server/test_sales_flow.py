@@ -13,7 +13,7 @@ from agent.language import Language
 from prompts import load_system_prompt
 from sandbox.openrouter import DEMO_OPENROUTER_KEY
 from sandbox.seed import KNOWLEDGE_DIR, demo_edge_cases
-from server.app import create_app
+from server.web.app import create_app
 from tests.server.conftest import service_settings
 from tests.support.conversation import PRODUCTS, money
 from tests.support.live import free_port, live_server

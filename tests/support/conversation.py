@@ -10,8 +10,8 @@ from langchain_core.runnables import RunnableConfig
 from langgraph.checkpoint.memory import InMemorySaver
 
 from agent.context import Context
-from agent.model import SalesModel
-from agent.offline import OfflineModel
+from agent.models.base import SalesModel
+from agent.models.offline import OfflineModel
 from agent.state import TurnInput
 from graphs.sales import builder
 from sandbox.seed import DEMO_DATA_DIR, KNOWLEDGE_DIR, demo_items

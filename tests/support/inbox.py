@@ -13,8 +13,8 @@ import httpx
 import psycopg
 from psycopg.rows import dict_row
 
-from agent.escalation import EscalationDecision, decide_escalation
-from server.escalations import OpenedEscalation, escalate
+from agent.policies.escalation import EscalationDecision, decide_escalation
+from server.desk.escalations import OpenedEscalation, escalate
 
 DEMO_PASSWORD = "noor-demo"
 FATIMA = "fatima.alzarooni@treejar.com"

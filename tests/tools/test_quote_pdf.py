@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from agent.pricing import price_lines, quote_totals
+from agent.policies.pricing import price_lines, quote_totals
 from sandbox import seed
 from sandbox.zoho.core import PdfMode
 from tests.tools.zoho.conftest import (  # noqa: F401  (fixtures)

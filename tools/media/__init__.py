@@ -6,7 +6,7 @@
 - ``tools.media.classify``: ``classify_media`` (floor plan / drawing / tender / photo / document);
 - ``tools.media.vision``: ``ImageDescriber`` (offline "unknown", or a vision model on OpenRouter).
 
-The service that uses them before a turn is ``server.media.MediaService``.
+The service that uses them before a turn is ``server.worker.media.MediaService``.
 """
 
 from __future__ import annotations

@@ -7,10 +7,10 @@ from datetime import date
 
 import pytest
 
-from agent.crm import CrmSync
-from agent.customers import CustomerDirectory
-from agent.pricing import DiscountPolicy
-from agent.quotes import QuoteService
+from agent.policies.pricing import DiscountPolicy
+from agent.services.crm import CrmSync
+from agent.services.customers import CustomerDirectory
+from agent.services.quotes import QuoteService
 from tests.tools.zoho.conftest import (  # noqa: F401  (fixtures)
     Zoho,
     fake,

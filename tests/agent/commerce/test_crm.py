@@ -4,9 +4,10 @@ from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
-from agent.crm import CrmStages, DealLink, opportunity_key, order_status, parse_order_reference
-from agent.customers import CustomerRecord
-from agent.pricing import QuoteLine, quote_totals
+from agent.policies.pricing import QuoteLine, quote_totals
+from agent.services.crm import CrmStages, DealLink, opportunity_key
+from agent.services.customers import CustomerRecord
+from agent.services.orders import order_status, parse_order_reference
 from tests.agent.commerce.conftest import Commerce
 from tools.zoho import Deal, NewSalesOrder, NewSalesOrderLine
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from agent.customers import CustomerRecord, InvalidPhone
+from agent.services.customers import CustomerRecord, InvalidPhone
 from sandbox import seed
 from tests.agent.commerce.conftest import Commerce
 from tools.zoho import CrmContact, InventoryContact

@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from agent.pricing import (
+from agent.policies.pricing import (
     DiscountPolicy,
     ItemUnavailable,
     PricingError,

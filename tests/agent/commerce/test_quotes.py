@@ -7,21 +7,19 @@ from pathlib import Path
 
 import pytest
 
-from agent.customers import CustomerRecord
-from agent.pricing import price_lines, quote_totals, unit_price
-from agent.quotes import (
-    OrderNotPlaced,
-    QuoteLocked,
-    QuoteNotReady,
+from agent.policies.pricing import price_lines, quote_totals, unit_price
+from agent.policies.quote_details import (
     emirate_of,
     is_specific_area,
     is_valid_email,
     missing_details,
     normalise_company,
 )
+from agent.services.customers import CustomerRecord
+from agent.services.quotes import OrderNotPlaced, QuoteLocked, QuoteNotReady
 from sandbox import seed
 from sandbox.zoho.core import PdfMode
-from server.documents import DocumentLinks
+from server.components.documents import DocumentLinks
 from tests.agent.commerce.conftest import Commerce
 from tools.catalog.product import Product, product_from_zoho_item
 from tools.quote_pdf import SellerDetails

@@ -327,7 +327,7 @@ async def test_the_catalog_index_graph_runs_the_same_sync(
     http: httpx.AsyncClient,
     catalog: LocalCatalog,
 ) -> None:
-    from agent.catalog_index import CatalogIndexContext
+    from agent.nodes.catalog_index import CatalogIndexContext
     from graphs.catalog_index import graph
 
     fake.inventory.items = {i["item_id"]: i for i in small_catalog(45)}
@@ -391,3 +391,11 @@ async def test_the_production_backend_follows_the_table_too(
         assert await server.search.count() == 15
     finally:
         server.close()
+
+
+async def test_the_catalog_index_graph_without_the_services_sync_says_what_it_needs() -> None:
+    from agent.nodes.catalog_index import NoCatalogSync
+    from graphs.catalog_index import graph
+
+    with pytest.raises(NoCatalogSync, match="CatalogIndexContext"):
+        await graph.ainvoke({})

@@ -1,0 +1,119 @@
+"""Private, expiring links to documents Noor made (quotation PDFs).
+
+`DocumentLinks.url(document_id)` → `<public base>/documents/<token>`; the token carries the document id and
+an expiry, signed with HMAC-SHA256 under `Settings.document_link_secret`. The web process serves them
+(server/web/documents.py); Wazzup fetches the URL when it sends the document message (`contentUri`).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from server.settings import Settings
+
+DOCUMENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")
+CONTENT_TYPES = {".pdf": "application/pdf", ".png": "image/png", ".jpg": "image/jpeg"}
+
+
+class InvalidLink(Exception):
+    status = 403
+
+
+class ExpiredLink(InvalidLink):
+    status = 410
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+@dataclass
+class DocumentLinks:
+    """Signs and checks document links and keeps the files.
+
+    Args:
+        secret: the HMAC key.
+        directory: where documents are stored (`<data_dir>/documents`).
+        base_url: the public base URL customers and Wazzup reach Noor at.
+        ttl_seconds: how long a link works.
+        suffix: the stored files' extension (decides the content type).
+    """
+
+    secret: bytes
+    directory: Path
+    base_url: str
+    ttl_seconds: int = 7 * 24 * 3600
+    suffix: str = ".pdf"
+    clock: Callable[[], float] = field(default=time.time)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> DocumentLinks:
+        return cls(
+            secret=settings.document_link_secret.get_secret_value().encode(),
+            directory=settings.data_dir / "documents",
+            base_url=settings.base_url,
+            ttl_seconds=settings.document_link_ttl_seconds,
+        )
+
+    # ---- tokens ------------------------------------------------------------------------------------------
+
+    def _mac(self, payload: bytes) -> bytes:
+        return hmac.new(self.secret, b"noor-document:" + payload, hashlib.sha256).digest()
+
+    def sign(self, document_id: str, *, ttl_seconds: int | None = None) -> str:
+        if not DOCUMENT_ID.match(document_id):
+            raise ValueError(f"bad document id: {document_id!r}")
+        expires = int(self.clock()) + (self.ttl_seconds if ttl_seconds is None else ttl_seconds)
+        payload = f"{document_id}:{expires}".encode()
+        return f"{_b64(payload)}.{_b64(self._mac(payload))}"
+
+    def verify(self, token: str) -> str:
+        """The document id the token grants, or `InvalidLink` / `ExpiredLink`."""
+        encoded, _, mac = token.partition(".")
+        try:
+            payload = _unb64(encoded)
+            given = _unb64(mac)
+        except (ValueError, TypeError) as exc:
+            raise InvalidLink("malformed link") from exc
+        if not mac or not hmac.compare_digest(given, self._mac(payload)):
+            raise InvalidLink("bad signature")
+        document_id, _, expires = payload.decode("utf-8", "replace").rpartition(":")
+        if not DOCUMENT_ID.match(document_id) or not expires.isdigit():
+            raise InvalidLink("malformed link")
+        if int(expires) <= self.clock():
+            raise ExpiredLink("link expired")
+        return document_id
+
+    def url(self, document_id: str, *, ttl_seconds: int | None = None) -> str:
+        return f"{self.base_url.rstrip('/')}/documents/{self.sign(document_id, ttl_seconds=ttl_seconds)}"
+
+    # ---- files -------------------------------------------------------------------------------------------
+
+    def path(self, document_id: str) -> Path:
+        if not DOCUMENT_ID.match(document_id):
+            raise ValueError(f"bad document id: {document_id!r}")
+        return self.directory / f"{document_id}{self.suffix}"
+
+    def save(self, document_id: str, content: bytes) -> str:
+        """Store (atomically replace) a document; returns its path."""
+        target = self.path(document_id)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        partial = target.with_suffix(target.suffix + ".part")
+        partial.write_bytes(content)
+        partial.replace(target)
+        return str(target)
+
+    def load(self, document_id: str) -> bytes | None:
+        target = self.path(document_id)
+        return target.read_bytes() if target.is_file() else None

@@ -1,0 +1,32 @@
+"""The sales model from Settings: OpenRouter (with the offline model as its fallback) when a key is set, else the
+deterministic offline model."""
+
+from __future__ import annotations
+
+from agent.models.base import SalesModel
+from agent.models.chat import ChatSalesModel, FallbackModel
+from agent.models.offline import OfflineModel
+from server.settings import Settings
+from tools.llm.openrouter import make_openrouter_chat_model
+
+
+def build_model(settings: Settings) -> SalesModel:
+    offline = OfflineModel(latency_seconds=settings.offline_latency_seconds)
+    if settings.openrouter_api_key is None:
+        return offline
+    chat = make_openrouter_chat_model(
+        settings.openrouter_api_key,
+        base_url=settings.openrouter_base_url,
+        model=settings.openrouter_model,
+        fallback_models=settings.openrouter_fallback_models,
+        timeout=settings.openrouter_timeout_seconds,
+        app_url=settings.base_url,
+        app_title="Noor (Treejar)",
+        max_retries=1,
+    )
+    return FallbackModel(
+        ChatSalesModel(chat, settings.openrouter_model),
+        offline,
+        understand_deadline=settings.model_understand_deadline_seconds,
+        write_deadline=settings.model_write_deadline_seconds,
+    )

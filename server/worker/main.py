@@ -1,0 +1,155 @@
+"""The worker process's composition root: settings, pool, clients, the model and the services built once and handed
+to the graph through its Context; then the loops (ingest, dispatch, send) and the jobs (idle release, alerts).
+
+Turns are CPU work (the graph, checkpoint serialisation). In the API process they would compete for
+the GIL with webhook acknowledgements, so they run in `noor worker` processes that `noor run` starts
+and supervises. Processes coordinate only through Postgres: claims by advisory lock, wake-ups by
+LISTEN/NOTIFY (with polling as the safety net).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import signal
+
+import httpx
+import psycopg
+from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver
+
+from agent.context import Context
+from agent.models.base import SalesModel
+from graphs.sales import builder as sales_builder
+from server.channels import Channel
+from server.channels.wazzup import WazzupChannel
+from server.components.catalog import CatalogService
+from server.components.commerce import build_commerce
+from server.desk.escalations import ALERT_CHANNEL, PostgresEscalationDesk
+from server.settings import Settings
+from server.storage.conversations import WORK_CHANNEL
+from server.storage.database import make_pool
+from server.worker.dispatcher import Dispatcher
+from server.worker.jobs.alerts import AlertDispatcher, PostgresAlertDeduper
+from server.worker.jobs.idle_release import IdleReleaser
+from server.worker.media import build_media_service
+from server.worker.turns import GraphTurnRunner
+from tools.live_stock import LiveStock
+from tools.telegram import TelegramClient
+
+log = logging.getLogger(__name__)
+
+
+class Pipeline:
+    def __init__(self, settings: Settings, database_url: str, model: SalesModel) -> None:
+        self.settings = settings
+        self.database_url = database_url
+        self.pool = make_pool(database_url, max_size=settings.workers * 3 + 4)
+        self.channel: Channel = WazzupChannel(settings)
+        self.sender = self.channel.sender(self.pool)
+        # this process's catalog index and knowledge base; the scheduled Zoho sync runs here (one worker at a time)
+        self.catalog = CatalogService(settings, self.pool, database_url, sync=True)
+        self.http = httpx.AsyncClient()
+        self.media = build_media_service(settings, self.pool)
+        context = Context(
+            model=model,
+            catalog=self.catalog.search,
+            knowledge=self.catalog.knowledge,
+            commerce=build_commerce(settings, self.pool, inventory=self.catalog.inventory, http=self.http),
+            desk=PostgresEscalationDesk(self.pool, fallback_manager_id=settings.escalation_fallback_manager_id),
+            order_value_threshold_aed=settings.escalation_order_value_aed,
+        )
+        if self.catalog.inventory is not None:  # live price/stock of one SKU, on the sync's client and rate limiter
+            context.inventory = LiveStock(self.catalog.inventory)
+        self.graph = sales_builder.compile(checkpointer=AsyncPostgresSaver(self.pool), name="sales")
+        self.dispatcher = Dispatcher(
+            self.pool,
+            GraphTurnRunner(self.graph, context, self.media),
+            workers=settings.workers,
+            debounce_seconds=settings.debounce_seconds,
+            debounce_cap_seconds=settings.debounce_cap_seconds,
+            poll_interval_seconds=settings.poll_interval_seconds,
+            on_reply_queued=self.sender.wake,
+        )
+        self.ingestor = self.channel.ingestor(self.pool, self.dispatcher.wake, settings.poll_interval_seconds)
+        idle_seconds = settings.human_idle_release_minutes * 60
+        self.releaser = (
+            IdleReleaser(
+                self.pool, idle_seconds, self.dispatcher.wake, poll_interval_seconds=min(60.0, idle_seconds / 4)
+            )
+            if idle_seconds
+            else None
+        )
+        self.telegram = TelegramClient(
+            settings.telegram_api_url,
+            settings.telegram_bot_token.get_secret_value(),
+            deduper=PostgresAlertDeduper(self.pool),
+            max_retry_after=30.0,
+        )
+        self.alerts = AlertDispatcher(
+            self.pool, self.telegram, settings.base_url, poll_interval_seconds=settings.alert_poll_seconds
+        )
+        self._listener: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        await self.pool.open(wait=True)
+        self.catalog.start()
+        self.sender.start()
+        self.dispatcher.start()
+        self.ingestor.start()
+        if self.releaser:
+            self.releaser.start()
+        self.alerts.start()
+        self._listener = asyncio.create_task(self._listen(), name="listen")
+
+    async def stop(self) -> None:
+        if self._listener:
+            self._listener.cancel()
+            await asyncio.gather(self._listener, return_exceptions=True)
+        await self.alerts.stop()
+        if self.releaser:
+            await self.releaser.stop()
+        await self.ingestor.stop()
+        await self.dispatcher.stop()
+        await self.sender.stop()
+        await self.catalog.stop()
+        await self.channel.aclose()
+        await self.media.aclose()
+        await self.http.aclose()
+        await self.telegram.aclose()
+        await self.pool.close()
+
+    async def _listen(self) -> None:
+        while True:
+            try:
+                async with await psycopg.AsyncConnection.connect(self.database_url, autocommit=True) as conn:
+                    await conn.execute(f"LISTEN {WORK_CHANNEL}")
+                    await conn.execute(f"LISTEN {ALERT_CHANNEL}")
+                    async for notice in conn.notifies():
+                        if notice.channel == ALERT_CHANNEL:
+                            self.alerts.wake()
+                        else:
+                            self.ingestor.wake()
+            except psycopg.Error as exc:
+                log.warning("work notifications interrupted (%s); polling meanwhile", exc)
+                await asyncio.sleep(1)
+
+
+async def serve_worker(settings: Settings, database_url: str, model: SalesModel) -> None:
+    """Run one worker process until SIGTERM/SIGINT, or until the process that started it is gone."""
+    pipeline = Pipeline(settings, database_url, model)
+    await pipeline.start()
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    parent = int(os.environ.get("NOOR_PARENT_PID", "0"))
+    log.info("noor worker %s is up: %s concurrent turns", os.getpid(), settings.workers)
+    while not stop.is_set():
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=1.0)
+        if parent and os.getppid() != parent:
+            log.warning("the service that started this worker is gone; stopping")
+            break
+    await pipeline.stop()
