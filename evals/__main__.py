@@ -23,6 +23,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from agent.models.base import SalesModel
 from agent.models.offline import OfflineModel
 from evals.judge import ModelJudge
+from evals.oracle import Oracle
 from evals.report import print_report, write_html, write_json
 from evals.results import RunOut, TrialOut, diff_against
 from evals.runner import RunOptions, run_scenarios
@@ -38,7 +39,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m evals", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--model", choices=["offline", "openrouter"], default="offline", help="model under test")
+    parser.add_argument(
+        "--model",
+        choices=["offline", "openrouter", "oracle"],
+        default="offline",
+        help="model under test; oracle: the OpenRouter path against the fake OpenRouter answering from the gold "
+        "labels (understanding) and the offline templates (words)",
+    )
     parser.add_argument("--trials", "-k", type=int, default=1, help="trials per scenario (pass^k)")
     parser.add_argument("--id", dest="ids", action="append", default=[], help="scenario id or id prefix (repeat)")
     parser.add_argument("--tag", dest="tags", action="append", default=[], help="only scenarios with this tag")
@@ -87,9 +94,13 @@ def openrouter_chat(model: str):  # type: ignore[no-untyped-def]
     )
 
 
-def model_under_test(name: str) -> SalesModel:
+def model_under_test(name: str) -> SalesModel | None:
+    """The model an inline worker runs (a process worker builds its own from the service's settings); None for
+    the oracle, which the service builds against its own fake OpenRouter."""
     if name == "offline":
         return OfflineModel()
+    if name == "oracle":
+        return None
     openrouter_key()
     from server.components.model import build_model
     from server.settings import get_settings
@@ -112,11 +123,12 @@ async def main_async(args: argparse.Namespace, console: Console) -> RunOut:
     ]
     to_list = pending if args.status == "active" else []  # pending scenarios are listed, not run
     model = model_under_test(args.model)
+    oracle = Oracle(everything) if args.model == "oracle" else None
     options = RunOptions(
         trials=args.trials,
         concurrency=args.concurrency,
-        turn_timeout=args.turn_timeout or (60.0 if args.model == "offline" else 120.0),
-        model_name=model.name if args.model == "offline" else f"openrouter:{model.name}",
+        turn_timeout=args.turn_timeout or (120.0 if args.model == "openrouter" else 60.0),
+        model_name="oracle" if model is None else model.name if args.model == "offline" else f"openrouter:{model.name}",
     )
     if args.judge == "openrouter":
         options.judge = ModelJudge(openrouter_chat(args.judge_model), f"openrouter:{args.judge_model}")
@@ -131,7 +143,7 @@ async def main_async(args: argparse.Namespace, console: Console) -> RunOut:
     ) as progress:
         task = progress.add_task("starting Noor", total=total)
         async with EvalService(
-            model if args.worker == "inline" else None, worker=args.worker, openrouter_api_key=key
+            model if args.worker == "inline" else None, worker=args.worker, openrouter_api_key=key, oracle=oracle
         ) as service:
             progress.update(task, description="running scenarios")
 
@@ -141,6 +153,13 @@ async def main_async(args: argparse.Namespace, console: Console) -> RunOut:
                 progress.advance(task)
 
             run = await run_scenarios(service, chosen, options, pending=to_list, progress=advance)
+    if oracle is not None:
+        console.print(
+            f"oracle: {len(oracle.hits)} turn(s) understood from gold labels, {len(oracle.misses)} without one"
+            " (understood by the offline model, the service's fallback)"
+        )
+    if oracle is not None and oracle.write_failures:
+        console.print(f"oracle: {len(oracle.write_failures)} brief(s) the offline templates could not word")
     run.filters = {"ids": args.ids, "tags": args.tags, "languages": args.languages, "status": args.status}
     return run
 

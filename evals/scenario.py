@@ -14,7 +14,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from agent.language import Language
-from agent.understanding import Slots, Understanding
+from agent.understanding import ItemRequest, Slots, Understanding
 
 SCENARIOS_DIR = Path(__file__).resolve().parent / "scenarios"
 MEDIA_DIR = Path(__file__).resolve().parent / "media"
@@ -78,6 +78,15 @@ class TurnExpect(Strict):
 class GoldSlots(Slots):
     model_config = ConfigDict(extra="forbid")
 
+    @model_validator(mode="before")
+    @classmethod
+    def _known_item_keys(cls, data: Any) -> Any:
+        for item in data.get("items") or [] if isinstance(data, dict) else []:
+            unknown = set(item) - set(ItemRequest.model_fields) if isinstance(item, dict) else set()
+            if unknown:
+                raise ValueError(f"unknown item keys {sorted(unknown)}")
+        return data
+
 
 class GoldUnderstanding(Understanding):
     """A turn's gold `Understanding`: only what the message states is written; omitted slots keep their default."""
@@ -107,6 +116,15 @@ class Turn(Strict):
     understanding: GoldUnderstanding | None = Field(
         default=None, description="What a model that understands this turn correctly returns (gold label)"
     )
+    transcript: str | None = Field(
+        default=None,
+        description="What a voice note says (the words spoken): its gold label is this text's, and the oracle's "
+        "fake speech-to-text returns it",
+    )
+    arabizi: bool = Field(default=False, description="The customer writes Arabic in Latin letters in this turn")
+    script_understanding: list[GoldUnderstanding] = Field(
+        default_factory=list, description="A goal turn: the gold label of each `script` line, in order"
+    )
 
     @model_validator(mode="after")
     def _one_action(self) -> Turn:
@@ -119,6 +137,12 @@ class Turn(Strict):
             raise ValueError("a turn has exactly one of say, burst, voice, image, document, echo, goal")
         if self.goal is not None and not self.script:
             raise ValueError("a goal turn needs a `script` (the offline customer's lines)")
+        if self.script_understanding and len(self.script_understanding) != len(self.script):
+            raise ValueError("`script_understanding` needs one label per `script` line")
+        if self.script_understanding and self.understanding is not None:
+            raise ValueError("a goal turn is labelled line by line (`script_understanding`), not as a whole")
+        if self.transcript is not None and self.voice is None:
+            raise ValueError("only a voice turn has a `transcript`")
         return self
 
     @property

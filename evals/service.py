@@ -30,8 +30,10 @@ from pydantic import SecretStr
 
 from agent.models.base import SalesModel
 from evals.fakes import CatalogView
+from evals.oracle import Oracle
 from evals.scenario import MEDIA_DIR
 from graphs.sales import builder as sales_builder
+from sandbox.openrouter import DEMO_OPENROUTER_KEY, FakeOpenRouter
 from server.settings import Settings
 from server.storage.database import drop_database, make_pool, resolve_database_url
 from server.web.app import create_app
@@ -89,6 +91,15 @@ def service_settings(database_url: str, data_dir: Path, port: int, **overrides: 
     return Settings.model_validate(values)
 
 
+def oracle_model(settings: Settings) -> SalesModel:
+    """The model an inline worker runs in oracle mode: what the composition roots build from these settings
+    (OpenRouter through ChatOpenAI, against the service's own fake, with the offline model as fallback)."""
+    from server.components.model import build_model
+
+    assert settings.openrouter_api_key is not None
+    return build_model(settings)
+
+
 def eval_settings(database_url: str, data_dir: Path, port: int, **overrides: Any) -> Settings:
     """`service_settings`, quieter: the run's report is the output."""
     return service_settings(database_url, data_dir, port, **{"log_level": "WARNING", **overrides})
@@ -106,9 +117,13 @@ class EvalService:
         openrouter_api_key: str | None = None,
         keep_database: bool = False,
         database_url: str | None = None,
+        oracle: Oracle | None = None,
     ) -> None:
-        if worker == "inline" and model is None:
+        if worker == "inline" and model is None and oracle is None:
             raise ValueError("an inline worker needs a model")
+        if oracle is not None and (model is not None or openrouter_api_key):
+            raise ValueError("the oracle is the model: no other model or key")
+        self.oracle = oracle
         self.model = model
         self.worker: WorkerMode = worker
         self.data_dir = data_dir
@@ -145,16 +160,24 @@ class EvalService:
         overrides: dict[str, Any] = {"worker_processes": 1 if self.worker == "process" else 0}
         if self.openrouter_api_key:
             overrides["openrouter_api_key"] = SecretStr(self.openrouter_api_key)
+        if self.oracle is not None:
+            # the OpenRouter path, against the fake OpenRouter this service mounts (any key is accepted there)
+            overrides["openrouter_api_key"] = SecretStr(DEMO_OPENROUTER_KEY)
+            overrides["openrouter_base_url"] = f"http://127.0.0.1:{port}/sandbox/openrouter/api/v1"
         settings = self.settings = eval_settings(self.database_url, self.data_dir, port, **overrides)
-        if self.worker == "process" and not self.openrouter_api_key:
+        if self.worker == "process" and not self.openrouter_api_key and self.oracle is None:
             # the worker inherits this environment: offline means offline even with a key exported
             self._hidden_key = os.environ.pop("NOOR_OPENROUTER_API_KEY", None)
         self.app = create_app(settings)
         self.app.mount(MEDIA_PATH, StaticFiles(directory=MEDIA_DIR), name="evals-media")
+        if self.oracle is not None:
+            self._install_oracle(self.oracle)
         self._server = _LiveServer(self.app, port)
         await asyncio.to_thread(self._server.start)
         self.url = f"http://127.0.0.1:{port}"
         if self.worker == "inline":
+            if self.model is None and self.oracle is not None:
+                self.model = oracle_model(settings)
             assert self.model is not None
             self._pipeline = Pipeline(settings, self.database_url, self.model)
             await self._pipeline.start()
@@ -162,6 +185,14 @@ class EvalService:
         await self._pool.open(wait=True)
         self._graph = sales_builder.compile(checkpointer=AsyncPostgresSaver(self._pool), name="sales")
         return self
+
+    def _install_oracle(self, oracle: Oracle) -> None:
+        assert self.app is not None
+        fake: FakeOpenRouter = self.app.state.sandbox.openrouter
+        fake.responder = oracle.responder
+        fake.credit_limit = None  # a whole run never runs out of (fake) credits
+        for name, text in oracle.transcripts.items():
+            fake.set_transcript((MEDIA_DIR / name).read_bytes(), text)
 
     async def __aexit__(self, *exc: object) -> None:
         if self._pipeline is not None:
