@@ -12,6 +12,7 @@ from langgraph.runtime import Runtime
 from agent.context import Context, thread_id
 from agent.conversation import conversation, latest_customer_text, understood
 from agent.policies.escalation import EscalationDecision, EscalationSignals, next_escalation, opened_record
+from agent.policies.media import file_still_to_come, needs_a_person, only_file_problems
 from agent.state import SalesState
 
 log = logging.getLogger(__name__)
@@ -20,8 +21,6 @@ log = logging.getLogger(__name__)
 UNHELPFUL_KINDS = frozenset({"nothing_found", "faq_unknown", "sku_unknown", "catalog_unavailable"})
 
 
-FILE_PROBLEMS = frozenset({"media_download_failed", "media_too_large"})
-
 # Facts that answer the customer's question with figures a tool returned: given even when a person takes over.
 GROUNDED_ANSWERS = frozenset({"sku_info", "sku_unavailable", "quantity_updated", "quantity_short", "faq"})
 
@@ -29,14 +28,11 @@ GROUNDED_ANSWERS = frozenset({"sku_info", "sku_unavailable", "quantity_updated",
 def signals_for(state: SalesState, context: Context, failed_turns: int) -> EscalationSignals:
     policy = state.get("signals", {})
     media = state.get("media", {})
-    # Files were judged by the media step: only plans, drawings, tenders and lost files need a person, and any
-    # file the customer announced as a plan.
-    plan_arrived = state.get("awaiting_file", False) and bool(media.get("received"))
     return EscalationSignals(
         order_value_aed=policy.get("order_value_aed"),
         order_value_threshold_aed=context.order_value_threshold_aed,
         discount_decision=policy.get("discount_decision"),
-        attachments=("document",) if media.get("escalations") or plan_arrived else (),
+        attachments=("document",) if needs_a_person(media, awaiting_file=state.get("awaiting_file", False)) else (),
         images_need_human=False,
         failed_turns=failed_turns,
         failed_turns_threshold=context.failed_turns_threshold,
@@ -79,7 +75,7 @@ async def escalate(state: SalesState, runtime: Runtime[Context]) -> dict[str, An
     if decision is None:
         return {"failed_turns": failed_turns}
     media = state.get("media", {})
-    if decision.reasons == ("drawings",) and not media.get("received") and not media.get("escalations"):
+    if decision.reasons == ("drawings",) and file_still_to_come(media):
         # "here is our floor plan" before the file: ask for it; the file, when it comes, goes to a person
         return {"failed_turns": 0, "awaiting_file": True, "facts": {"kind": "send_the_file"}}
     summary = escalation_summary(state, text)
@@ -98,8 +94,7 @@ async def escalate(state: SalesState, runtime: Runtime[Context]) -> dict[str, An
     answered = state.get("facts") or {}
     if answered.get("kind") in GROUNDED_ANSWERS and not decision.no_sales_pitch:
         facts["answer"] = answered  # answer first, then route: what was asked is not lost in the hand-over
-    media_reasons = set(media.get("escalations", []))
-    if decision.reason == "drawings" and media_reasons and media_reasons <= FILE_PROBLEMS:
+    if decision.reason == "drawings" and only_file_problems(media):
         facts["reason"] = "media_failed"  # the holding message must not claim we saw the file
     requested = state.get("signals", {}).get("requested_discount_percent")
     if decision.reason == "discount_beyond_policy" and requested is not None:

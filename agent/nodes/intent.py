@@ -11,6 +11,7 @@ from langgraph.types import Command
 from agent.context import Context
 from agent.conversation import conversation
 from agent.models.offline.slots import read_slots
+from agent.policies.media import reply_about_files
 from agent.policies.request import merge_request, resolve_pick
 from agent.state import Customer, Request, SalesState
 from agent.understanding import Intent, Understanding
@@ -21,18 +22,6 @@ NEEDS_RETRIEVAL: frozenset[Intent] = frozenset(
 # A person is wanted: the request for products stays as it was (a "manager" is not an executive chair).
 PERSON_INTENTS: frozenset[Intent] = frozenset({"human_request", "complaint"})
 DETAIL_ANSWERS = frozenset({"name", "company", "email", "delivery_area", "confirmation"})
-
-
-def media_facts(state: SalesState, has_product_cues: bool) -> dict[str, Any] | None:
-    """What to say about this turn's files when they are all the customer sent (or a photo we cannot read)."""
-    media = state.get("media", {})
-    typed = any(item["text"] for item in state.get("inbound", []) if item["kind"] != "audio")
-    if media.get("ask_to_type") and not typed:
-        return {"kind": "ask_to_type"}
-    photos = media.get("photos", [])
-    if photos and not any(photos) and not has_product_cues:
-        return {"kind": "photo_question"}  # no vision model: one question instead of a guess
-    return None
 
 
 def gives_details(understanding: Understanding) -> bool:
@@ -87,7 +76,10 @@ async def intent(
     model = runtime.context.sales_model()
     understanding = await model.understand(conversation(state), state["language"], state.get("asked", []))
     slots = understanding.slots
-    about_media = media_facts(state, bool(slots.categories or slots.skus))
+    typed = any(item["text"] for item in state.get("inbound", []) if item["kind"] != "audio")
+    about_media = reply_about_files(
+        state.get("media", {}), typed=typed, has_product_cues=bool(slots.categories or slots.skus)
+    )
     if about_media is not None:
         return Command(
             goto="escalate",

@@ -143,3 +143,34 @@ def decide(items: Sequence[PreparedItem], *, language: str | None = None) -> Med
         if item.acknowledge:
             decisions.acknowledged.append(item)
     return decisions
+
+
+# ----- what the graph does with the verdict ------------------------------------------------------------------
+
+FILE_PROBLEMS = frozenset({REASON_DOWNLOAD_FAILED, REASON_TOO_LARGE})
+
+
+def reply_about_files(note: MediaNote, *, typed: bool, has_product_cues: bool) -> dict[str, object] | None:
+    """What to say about this turn's files when they are all the customer sent (or a photo we cannot read)."""
+    if note.get("ask_to_type") and not typed:
+        return {"kind": "ask_to_type"}
+    photos = note.get("photos", [])
+    if photos and not any(photos) and not has_product_cues:
+        return {"kind": "photo_question"}  # no vision model: one question instead of a guess
+    return None
+
+
+def needs_a_person(note: MediaNote, *, awaiting_file: bool) -> bool:
+    """Plans, drawings, tenders and files we could not open go to a person, and any file announced as a plan."""
+    return bool(note.get("escalations")) or (awaiting_file and bool(note.get("received")))
+
+
+def file_still_to_come(note: MediaNote) -> bool:
+    """The customer spoke of a plan but sent no file yet: ask for it (the file, when it comes, goes to a person)."""
+    return not note.get("received") and not note.get("escalations")
+
+
+def only_file_problems(note: MediaNote) -> bool:
+    """Every file that needs a person is one we could not open: the holding message must not claim we saw it."""
+    reasons = set(note.get("escalations", []))
+    return bool(reasons) and reasons <= FILE_PROBLEMS
