@@ -12,6 +12,8 @@ from agent.policies.request import per_unit_budget
 from agent.state import OfferedProduct, SalesState
 
 FAQ_ANSWER_CHARS = 700
+# Questions about the product on the table: with a quantity, they are answered with its total and stock for it.
+ABOUT_ONE_PRODUCT = frozenset({"product_question", "price_stock"})
 
 
 def _faq(retrieved: dict[str, Any]) -> dict[str, Any]:
@@ -45,7 +47,7 @@ def decide(state: SalesState, limit: int) -> dict[str, Any]:
     similar: list[OfferedProduct] = retrieved.get("alternatives", [])  # type: ignore[assignment]
     if sku_match is not None:
         quantity = request.get("quantity")
-        if quantity and state.get("intent") == "product_question":
+        if quantity and state.get("intent") in ABOUT_ONE_PRODUCT:
             line = option_facts(sku_match, quantity, budget)
             facts: dict[str, Any] = {
                 "kind": "quantity_updated",

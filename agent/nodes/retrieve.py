@@ -146,7 +146,7 @@ async def _catalog(state: SalesState, runtime: Runtime[Context], text: str) -> d
             "source": level.source,
         }
         # "10 of MC-…": the quantity asked must be in stock, else alternatives that have it all
-        needed = (request.get("quantity") or 1) if state.get("intent") == "product_question" else 1
+        needed = (request.get("quantity") or 1) if state.get("intent") in ("product_question", "price_stock") else 1
         if level.available_stock < needed and product.category:
             retrieved["alternatives"] = await _alternatives(catalog, product, needed=needed)
         # the code written in this very message (a first mention) or a quantity for the product on the table

@@ -38,10 +38,12 @@ def merge_request(previous: Request, slots: Slots) -> Request:
 
 
 def per_unit_budget(request: Request) -> float | None:
+    """The most one piece may cost: the budget per piece, else the total over the quantity (one piece when the
+    customer gave no quantity: "a meeting table under 5,000")."""
     if "budget_per_unit" in request:
         return request["budget_per_unit"]
-    if "budget_total" in request and request.get("quantity"):
-        return round(request["budget_total"] / request["quantity"], 2)
+    if "budget_total" in request:
+        return round(request["budget_total"] / (request.get("quantity") or 1), 2)
     return None
 
 
