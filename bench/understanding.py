@@ -37,37 +37,49 @@ from langchain_core.messages import AIMessage, AnyMessage, HumanMessage
 
 from agent.language import Language
 from agent.models.offline import OfflineModel
-from agent.understanding import Intent, Slots, Understanding
+from agent.understanding import Intent, Question, Slots, Understanding
 from evals.gold import BenchLanguage, CustomerMessage, customer_messages
 from evals.scenario import Scenario, load_scenarios
 from tools.catalog.normalize import compact_sku
 
 LANGUAGES: tuple[BenchLanguage, ...] = ("en", "ar", "arabizi", "ru")
 PLACEHOLDER_REPLY = "…"
-Understand = Callable[[Sequence[AnyMessage], Language], Awaitable[Understanding]]
+Understand = Callable[[Sequence[AnyMessage], Language, Sequence[Question]], Awaitable[Understanding]]
 
 # ---- the conversation as the graph hands it to the model ------------------------------------------------
 
 
-def load_replies(path: Path | None) -> dict[str, list[list[str]]]:
-    """Scenario id → the bot's replies to each customer turn (echoes left out), from a saved eval run."""
+@dataclass
+class BotTurn:
+    """The bot's answer to one customer turn in a saved run: its words, and what it asked for."""
+
+    replies: list[str]
+    asked: list[Question]
+
+
+def load_replies(path: Path | None) -> dict[str, list[BotTurn]]:
+    """Scenario id → the bot's answer to each customer turn (echoes left out), from a saved eval run."""
     if path is None:
         return {}
     run = json.loads(path.read_text(encoding="utf-8"))
-    found: dict[str, list[list[str]]] = {}
+    found: dict[str, list[BotTurn]] = {}
     for scenario in run.get("scenarios", []):
         trials = scenario.get("trials") or []
         if trials:
-            found[scenario["id"]] = [t.get("replies", []) for t in trials[0].get("turns", []) if t["kind"] != "echo"]
+            found[scenario["id"]] = [
+                BotTurn(t.get("replies", []), t.get("asked", []))
+                for t in trials[0].get("turns", [])
+                if t["kind"] != "echo"
+            ]
     return found
 
 
-def history(message: CustomerMessage, earlier: Sequence[CustomerMessage], replies: list[list[str]]) -> list[AnyMessage]:
+def history(message: CustomerMessage, earlier: Sequence[CustomerMessage], replies: list[BotTurn]) -> list[AnyMessage]:
     """The messages the model reads for `message`: every earlier turn and the bot's answer, then this turn."""
     messages: list[AnyMessage] = []
     for index, turn in enumerate(earlier):
         messages += [HumanMessage(content=line) for line in turn.lines]
-        said = replies[index] if index < len(replies) else []
+        said = replies[index].replies if index < len(replies) else []
         messages.append(AIMessage(content="\n".join(said) if said else PLACEHOLDER_REPLY))
     messages += [HumanMessage(content=line) for line in message.lines]
     return messages
@@ -77,6 +89,8 @@ def history(message: CustomerMessage, earlier: Sequence[CustomerMessage], replie
 class Case:
     message: CustomerMessage
     messages: list[AnyMessage]
+    asked: list[Question]
+    """What the bot's previous reply asked for, as the graph recorded it (empty without a saved run)."""
 
     @property
     def gold(self) -> Understanding:
@@ -88,13 +102,15 @@ class Case:
         return "ar" if self.message.language == "arabizi" else self.message.language
 
 
-def cases(scenarios: Iterable[Scenario], replies: dict[str, list[list[str]]]) -> list[Case]:
+def cases(scenarios: Iterable[Scenario], replies: dict[str, list[BotTurn]]) -> list[Case]:
     found: list[Case] = []
     for scenario in scenarios:
         turns = customer_messages(scenario)
+        answers = replies.get(scenario.id, [])
         for index, message in enumerate(turns):
             if message.gold is not None:
-                found.append(Case(message, history(message, turns[:index], replies.get(scenario.id, []))))
+                asked = answers[index - 1].asked if 0 < index <= len(answers) else []
+                found.append(Case(message, history(message, turns[:index], answers), asked))
     return found
 
 
@@ -224,7 +240,7 @@ async def measure(name: str, understand: Understand, all_cases: Sequence[Case]) 
     report = Report(name)
     started = time.perf_counter()
     for case in all_cases:
-        predicted = await understand(case.messages, case.model_language)
+        predicted = await understand(case.messages, case.model_language, case.asked)
         report.add(case, predicted)
     report.seconds = time.perf_counter() - started
     return report
@@ -257,7 +273,9 @@ def keyword_intent(text: str) -> Intent:
     return "small_talk"
 
 
-async def keyword_baseline(messages: Sequence[AnyMessage], language: Language) -> Understanding:
+async def keyword_baseline(
+    messages: Sequence[AnyMessage], language: Language, asked: Sequence[Question] = ()
+) -> Understanding:
     latest: list[str] = []
     for message in reversed(messages):
         if not isinstance(message, HumanMessage):

@@ -44,6 +44,8 @@ class TurnRecord:
     replies: list[Reply] = field(default_factory=list)
     latency_seconds: float | None = None
     intent: str | None = None
+    asked: list[str] = field(default_factory=list)
+    """What the bot's reply to this turn asked for (the dialogue state the next turn is understood with)."""
     language: str | None = None
     mode: str = "bot"
     timed_out: bool = False
@@ -274,6 +276,7 @@ class TrialDriver:
         snapshot = await self.service.graph.aget_state(config)
         values = snapshot.values or {}
         record.intent = values.get("intent")
+        record.asked = list(values.get("asked") or [])
         record.language = values.get("language")
         last = max((int(r["id"]) for r in rows), default=after_id)
         return record, last

@@ -22,6 +22,7 @@ class TurnOut(BaseModel):
     replies: list[str]
     latency_seconds: float | None = None
     intent: str | None = None
+    asked: list[str] = Field(default_factory=list)
 
 
 class TrialOut(BaseModel):

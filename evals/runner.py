@@ -46,6 +46,7 @@ def trial_out(scenario: Scenario, observation: Observation, checks: list[CheckRe
                 replies=[r.text for r in t.replies],
                 latency_seconds=t.latency_seconds,
                 intent=t.intent,
+                asked=t.asked,
             )
             for t in observation.turns
         ],

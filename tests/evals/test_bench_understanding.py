@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from langchain_core.messages import AIMessage, AnyMessage, HumanMessage
 
 from agent.language import Language
-from agent.understanding import Understanding
+from agent.understanding import Question, Understanding
 from bench.understanding import cases, keyword_baseline, load_replies, measure, slot_pairs
 from evals.scenario import load_scenarios
 
@@ -27,7 +27,7 @@ def test_each_labelled_turn_is_read_after_the_conversation_before_it() -> None:
 
 
 async def test_the_gold_itself_scores_one_and_a_lost_slot_or_intent_costs_exactly_that() -> None:
-    async def gold(messages: Sequence[AnyMessage], language: Language) -> Understanding:
+    async def gold(messages: Sequence[AnyMessage], language: Language, asked: Sequence[Question]) -> Understanding:
         return BY_MESSAGES[id(messages)].gold
 
     perfect = (await measure("gold", gold, CASES)).overall.figures()
@@ -37,7 +37,9 @@ async def test_the_gold_itself_scores_one_and_a_lost_slot_or_intent_costs_exactl
 
     target = next(c for c in CASES if c.message.scenario_id == "sku.en.exact_price_stock")
 
-    async def forgets_the_code(messages: Sequence[AnyMessage], language: Language) -> Understanding:
+    async def forgets_the_code(
+        messages: Sequence[AnyMessage], language: Language, asked: Sequence[Question]
+    ) -> Understanding:
         understood = BY_MESSAGES[id(messages)].gold
         if messages is target.messages:
             return Understanding(intents=["product_search"])

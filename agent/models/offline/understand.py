@@ -33,6 +33,24 @@ def _order_number(text: str) -> str | None:
     return f"SO-{int(number.group(1)):05d}" if number else None
 
 
+# "deliver to our Al Barsha office", "address: …", "ship to …": an address the customer gives unasked.
+_ADDRESS_INTRO = re.compile(
+    r"\b(?:deliver(?:y|ed)?\s+(?:to|at|in)|ship\s+to|address\s*:|our address|located (?:at|in))\b"
+    r"|(?:التوصيل|توصيل|وصلوا|العنوان)\s*(?:إلى|الى|على|في|:)|(?:доставка|доставьте|адрес)\s*(?:в|на|:)",
+    re.IGNORECASE,
+)
+
+
+def _whole_word(text: str, match: re.Match[str]) -> str:
+    """The word a cue matched part of ("fridge" in "fridges", "لابتوب" in "لابتوبات")."""
+    start, end = match.span()
+    while start > 0 and text[start - 1].isalnum():
+        start -= 1
+    while end < len(text) and text[end].isalnum():
+        end += 1
+    return text[start:end]
+
+
 def understand_text(text: str, asked: Sequence[Question] = ()) -> Understanding:
     slots = read_slots(text)
     product_cues = bool(slots.categories or slots.skus or slots.pick or slots.colors or slots.materials)
@@ -40,6 +58,10 @@ def understand_text(text: str, asked: Sequence[Question] = ()) -> Understanding:
 
     # a bare segment is taken for a name only when the bot asked for the name; "I'm Sara" always is
     details = read_details(text, {} if "name" in asked else {"name": "?"}, [q for q in asked if q in DETAIL_QUESTIONS])
+    if "delivery_area" in details and not (
+        "delivery_area" in asked or len(details) >= 2 or _ADDRESS_INTRO.search(text)
+    ):
+        del details["delivery_area"]  # "office chairs for our office in Dubai" names no delivery address yet
     confirmation = "yes" if confirms(text) else "no" if declines(text) else None
     no_quote_yet = bool(NOT_NOW.search(text))
     not_sold = OUT_OF_CATALOG.search(text)
@@ -61,7 +83,7 @@ def understand_text(text: str, asked: Sequence[Question] = ()) -> Understanding:
             "delivery_outside_uae": cues.destination_abroad(text),
             "plan_mentioned": cues.mentions_plan(text),
             "order_number": _order_number(text),
-            "not_sold": not_sold.group(0) if not_sold and not (slots.categories or slots.skus) else None,
+            "not_sold": _whole_word(text, not_sold) if not_sold and not (slots.categories or slots.skus) else None,
         }
     )
 
