@@ -748,7 +748,7 @@ def tally(cases: list[Case], passed: dict[str, bool], original: dict[str, bool])
 
 
 def _failed_checks(scenario: ScenarioOut) -> list[str]:
-    return [c.name for t in scenario.trials for c in t.failures][:6]
+    return [f"{c.name}: {c.detail[:160]}" if c.detail else c.name for t in scenario.trials for c in t.failures][:6]
 
 
 def report_json(
@@ -763,6 +763,9 @@ def report_json(
         "seconds": round(seconds, 1),
         "scenarios": len({c.scenario.id for c in cases}),
         "original_pass": {k: v.pass_k for k, v in original_by_id.items()},
+        "retried_after_harness_error": run.filters.get("retried_after_harness_error", [])
+        + (originals.filters.get("retried_after_harness_error", []) if originals else []),
+        "harness_errors": harness_errors(run),
         "transformations": {
             name: {
                 "applicable": t.applicable,
@@ -871,7 +874,33 @@ async def run_cases(
     async with EvalService(model if args.worker == "inline" else None, worker=args.worker, openrouter_api_key=key) as s:
         originals = None if args.no_original else await run_scenarios(s, scenarios, options, progress=advance)
         run = await run_scenarios(s, transformed, options, progress=advance)
+        for result in (originals, run):
+            if result is not None:
+                await _retry_harness_errors(s, result, [*scenarios, *transformed], options, console)
     return run, originals
+
+
+def harness_errors(run: RunOut) -> list[str]:
+    """Scenarios with a trial the harness could not run (service or fake overloaded): no verdict on the bot."""
+    return [s.id for s in run.scenarios if any(t.error is not None for t in s.trials)]
+
+
+async def _retry_harness_errors(
+    service: Any, run: RunOut, scenarios: list[Scenario], options: Any, console: Console
+) -> None:
+    """Run again, one at a time, the scenarios whose trial errored in the harness; their new result counts."""
+    from dataclasses import replace
+
+    from evals.runner import run_scenarios
+
+    errored = set(harness_errors(run))
+    if not errored:
+        return
+    console.print(f"[yellow]{len(errored)} trial(s) errored in the harness: running them again one at a time[/yellow]")
+    again = await run_scenarios(service, [s for s in scenarios if s.id in errored], replace(options, concurrency=1))
+    fresh = {s.id: s for s in again.scenarios}
+    run.scenarios = [fresh.get(s.id, s) for s in run.scenarios]
+    run.filters["retried_after_harness_error"] = sorted(errored)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -897,6 +926,9 @@ def main(argv: list[str] | None = None) -> int:
     print_table(tallies, console, title)
     if originals is not None:
         console.print(f"originals: {sum(original.values())}/{len(original)} pass")
+    errors = harness_errors(run) + (harness_errors(originals) if originals else [])
+    if errors:
+        console.print(f"[red]harness errors (counted as failures, not verdicts on the bot): {', '.join(errors)}[/red]")
     data = report_json(cases, run, originals, tallies, seconds, args.seed)
     args.out.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
