@@ -81,3 +81,5 @@ clean:
 .PHONY: eval
 eval: install
 	$(UV) run python -m evals --status active --strict $(EVAL_ARGS)
+eval-metamorphic: install  # active scenarios rewritten by meaning-preserving transformations (docs/evals.md); EVAL_ARGS="--transform typos --limit 10"
+	$(UV) run python -m evals.metamorphic $(EVAL_ARGS)
