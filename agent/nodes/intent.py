@@ -99,7 +99,11 @@ async def intent(
     previous = state.get("request", {})
     if slots.not_sold and not (slots.categories or slots.skus):
         previous = {}  # "do you sell laptops?": a new topic, answered honestly
-    request = Request(**previous) if kind in PERSON_INTENTS else merge_request(previous, slots)
+    # a person is wanted: codes and quantities count, catalog words do not ("manager" is no executive chair)
+    wanted = (
+        slots.model_copy(update={"categories": [], "colors": [], "materials": []}) if kind in PERSON_INTENTS else slots
+    )
+    request = merge_request(previous, wanted)
     offered = state.get("offered", [])
     picked = resolve_pick(offered, slots)
     if picked is not None:
@@ -118,6 +122,12 @@ async def intent(
         "request": request,
         "faq_topic": understanding.faq_topic,
     } | stated_customer(state, understanding)
+    if kind in PERSON_INTENTS and understanding.has("price_stock") and request.get("skus"):
+        # "what's the price of MC-… and can I talk to someone": answered first, then a colleague takes over
+        return Command(goto="retrieve", update=update)
+    if kind == "faq" and slots.skus:
+        update["intent"] = "price_stock"  # a product code with a question about delivery or warranty: both answered
+        return Command(goto="retrieve", update=update)
     if about_quotation(state, understanding, request):
         return Command(goto="quote", update=update | {"intent": "quotation"})
     if kind == "order_status":

@@ -84,6 +84,9 @@ def decide(state: SalesState, limit: int) -> dict[str, Any]:
 
 async def recommend(state: SalesState, runtime: Runtime[Context]) -> dict[str, Any]:
     facts = decide(state, runtime.context.recommendations)
+    knowledge = state.get("retrieved", {}).get("knowledge")
+    if isinstance(knowledge, dict) and knowledge.get("hits") and facts.get("kind") != "faq":
+        facts["also"] = _faq(knowledge)  # a second question in the same message, answered after the first
     update: dict[str, Any] = {"facts": facts}
     shown = facts.get("options") or ([facts["product"]] if "product" in facts else [])
     if shown:

@@ -166,4 +166,8 @@ async def retrieve(state: SalesState, runtime: Runtime[Context]) -> dict[str, An
     text = latest_customer_text(conversation(state))
     if state["intent"] == "faq":
         return {"retrieved": await _knowledge(state, runtime, text)}
-    return {"retrieved": await _catalog(state, runtime, text)}
+    retrieved = await _catalog(state, runtime, text)
+    if understood(state).has("faq"):
+        # "how much is MC-… and do you deliver to Sharjah?": the second question is answered too
+        retrieved["knowledge"] = await _knowledge(state, runtime, text)
+    return {"retrieved": retrieved}

@@ -17,7 +17,9 @@ from tools.catalog.normalize import ascii_digits
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _SEGMENTS = re.compile(r"[,;\n،؛]+")
 _NAME_INTRO = re.compile(
-    r"(?:my name is|name:|this is|i am|i'm|اسمي|انا|أنا|меня зовут|я)\s+([^\d,;\n@،]{2,60})", re.IGNORECASE
+    r"(?:my name is|name\s*:|name is|this is|i am|i'm|اسمي|الاسم|الإسم|انا|أنا|меня зовут|имя\s*:?|я)\s+"
+    r"([^\d,;\n@،]{2,60})",
+    re.IGNORECASE
 )
 # "Layla from Gulf Horizon Trading", "ليلى من شركة الأفق", "Лейла из компании Горизонт": a name, then where from.
 _FROM = re.compile(r"\s+(?:from|at|of|with|here from|من|مِن|в|из|от)\s+", re.IGNORECASE)
@@ -80,8 +82,10 @@ def declines(text: str) -> bool:
 
 
 def _is_name(segment: str) -> bool:
+    """Up to four words without digits or an e-mail, and not a yes or a no ("موافق" after "your name?" agrees)."""
     words = segment.split()
-    return 1 <= len(words) <= 4 and all(not any(c.isdigit() for c in w) for w in words) and "@" not in segment
+    plain = 1 <= len(words) <= 4 and all(not any(c.isdigit() for c in w) for w in words) and "@" not in segment
+    return plain and not YES.search(segment) and not NO.search(segment)
 
 
 def read_details(text: str, known: Customer, asked: list[str]) -> Details:

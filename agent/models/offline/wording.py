@@ -61,10 +61,14 @@ class Wording:
         render = getattr(self, f"_{situation}", None)
         if render is not None:
             text: str = render(facts, name_part)
-            return text
-        key = situation if situation in self.templates else "fallback"
-        media = MEDIA_NAMES[self.language].get(str(facts.get("media_kind", "")), "")
-        return self.t(key, name_part=name_part, media=media)
+        else:
+            key = situation if situation in self.templates else "fallback"
+            media = MEDIA_NAMES[self.language].get(str(facts.get("media_kind", "")), "")
+            text = self.t(key, name_part=name_part, media=media)
+        also = facts.get("also")
+        if isinstance(also, dict) and also.get("kind"):
+            text += "\n\n" + self.render(str(also["kind"]), also, None)  # the message's second question
+        return text
 
     def _recommendation(self, facts: dict[str, Any], name_part: str) -> str:
         options = facts["options"]
