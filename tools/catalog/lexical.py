@@ -1,18 +1,24 @@
 """Lexical matching as sparse vectors (BM25-like), stored next to the dense vectors in Qdrant.
 
 Documents: English and Arabic names, SKU (whole, compact and its parts), collection, brand,
-category, colour and material, after normalisation, plus character trigrams of longer words
-for typo tolerance. Term weights carry BM25's saturation and length normalisation on the
-document side; the index applies IDF (Qdrant's `Modifier.Idf`) at query time.
+category, colour and material, after normalisation. Words are indexed by their Snowball stem
+(tools/catalog/stemming.py: "drawers"/"drawer", "الطاولات"/"طاولة", "кресла"/"кресло" are one term), numbers
+written as words are read as numbers, counted parts become "N:unit" terms ("8 Seater", "for 8 people" → "8:seat";
+tools/catalog/numbers.py), and longer words add character trigrams for typo tolerance. Term weights carry
+BM25's saturation and length normalisation on the document side; the index applies IDF (Qdrant's
+`Modifier.Idf`) at query time.
 """
 
 from __future__ import annotations
 
+import re
 import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from tools.catalog.normalize import canonical_sku, compact_sku, tokenize
+from tools.catalog.normalize import canonical_sku, compact_sku, normalize_text
+from tools.catalog.numbers import count_terms, spell_out_numbers
+from tools.catalog.stemming import stem
 from tools.catalog.vocabulary import STOPWORDS
 
 K1 = 1.2
@@ -35,17 +41,25 @@ def term_id(term: str) -> int:
     return zlib.crc32(term.encode("utf-8")) & 0x7FFFFFFF
 
 
+_TOKEN = re.compile(r"\d+\.\d+|[^\W_]+", re.UNICODE)
+
+
 def _trigrams(token: str) -> list[str]:
-    if len(token) < 4 or token.isdigit():
+    if len(token) < 4 or token.isdigit() or ":" in token:
         return []
     padded = f"^{token}$"
     return ["3:" + padded[i : i + 3] for i in range(len(padded) - 2)]
 
 
+def words_of(text: str) -> list[str]:
+    """Normalised words of a text with numbers written as words read as digits, stop-words removed."""
+    return [t for t in _TOKEN.findall(spell_out_numbers(normalize_text(text))) if t not in STOPWORDS]
+
+
 def terms_of(text: str) -> list[str]:
-    """Word terms of a text, stop-words removed, plus their trigram terms."""
-    words = [t for t in tokenize(text) if t not in STOPWORDS]
-    return words + [g for w in words for g in _trigrams(w)]
+    """Lexical terms of a text: word stems, "N:unit" counts, and the trigram terms of the words."""
+    words = words_of(text)
+    return [stem(w) for w in words] + count_terms(words) + [g for w in words for g in _trigrams(w)]
 
 
 def sku_terms(sku: str) -> list[str]:
@@ -82,7 +96,7 @@ def query_vector(terms: Iterable[str], extra: Iterable[str] = ()) -> SparseVecto
     weights: dict[int, float] = {}
     words = [t for t in terms if t and t not in STOPWORDS]
     for word in [*words, *extra]:
-        tid = term_id(word)
+        tid = term_id(stem(word))
         weights[tid] = max(weights.get(tid, 0.0), 1.0)
         grams = _trigrams(word)
         for g in grams:
