@@ -16,7 +16,14 @@ import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from tools.catalog.normalize import canonical_sku, compact_sku, normalize_text
+from tools.catalog.normalize import (
+    arabic_skeleton,
+    arabizi_loose,
+    arabizi_skeleton,
+    canonical_sku,
+    compact_sku,
+    normalize_text,
+)
 from tools.catalog.numbers import count_terms, spell_out_numbers
 from tools.catalog.stemming import stem
 from tools.catalog.vocabulary import STOPWORDS
@@ -25,6 +32,8 @@ K1 = 1.2
 B = 0.75
 AVG_DOC_LEN = 28.0
 TRIGRAM_WEIGHT = 0.3
+SKELETON_WEIGHT = 0.6
+SKELETON_MIN = 2
 
 
 @dataclass(frozen=True)
@@ -56,10 +65,22 @@ def words_of(text: str) -> list[str]:
     return [t for t in _TOKEN.findall(spell_out_numbers(normalize_text(text))) if t not in STOPWORDS]
 
 
-def terms_of(text: str) -> list[str]:
-    """Lexical terms of a text: word stems, "N:unit" counts, and the trigram terms of the words."""
+def skeleton_term(word: str) -> str | None:
+    """ "~key": the loose Arabizi skeleton of an Arabic or a Latin word, so that an Arabizi query word meets the
+    Arabic word it spells ("masnad ras" / "مسند راس", "kursi" / "كرسي")."""
+    skeleton = arabic_skeleton(word) if not word.isascii() else arabizi_skeleton(word)
+    key = arabizi_loose(skeleton) if skeleton else ""
+    return "~" + key if len(key) >= SKELETON_MIN else None
+
+
+def terms_of(text: str, skeletons: bool = False) -> list[str]:
+    """Lexical terms of a text: word stems, "N:unit" counts, the trigram terms of the words and, with `skeletons`,
+    the Arabizi skeletons of its Arabic words."""
     words = words_of(text)
-    return [stem(w) for w in words] + count_terms(words) + [g for w in words for g in _trigrams(w)]
+    out = [stem(w) for w in words] + count_terms(words) + [g for w in words for g in _trigrams(w)]
+    if skeletons:
+        out += [k for w in words if not w.isascii() and (k := skeleton_term(w))]
+    return out
 
 
 def sku_terms(sku: str) -> list[str]:
@@ -73,10 +94,10 @@ def document_vector(fields: Iterable[tuple[str, float]], sku: str | None = None)
     tf: dict[str, float] = {}
     length = 0
     for text, weight in fields:
-        for term in terms_of(text):
-            w = weight * (TRIGRAM_WEIGHT if term.startswith("3:") else 1.0)
+        for term in terms_of(text, skeletons=True):
+            w = weight * _term_weight(term)
             tf[term] = tf.get(term, 0.0) + w
-            if not term.startswith("3:"):
+            if w == weight:
                 length += 1
     if sku:
         for term in sku_terms(sku):
@@ -90,11 +111,26 @@ def document_vector(fields: Iterable[tuple[str, float]], sku: str | None = None)
     return SparseVector(indices, [round(weights[i], 5) for i in indices])
 
 
-def query_vector(terms: Iterable[str], extra: Iterable[str] = ()) -> SparseVector:
+def _term_weight(term: str) -> float:
+    if term.startswith("3:"):
+        return TRIGRAM_WEIGHT
+    if term.startswith("~"):
+        return SKELETON_WEIGHT
+    return 1.0
+
+
+def query_vector(terms: Iterable[str], extra: Iterable[str] = (), arabizi: bool = False) -> SparseVector:
     """Sparse query vector: each word term weight 1, its trigrams share TRIGRAM_WEIGHT; `extra` are
-    pre-normalised expansion words (e.g. "black" for "أسود")."""
+    pre-normalised expansion words (e.g. "black" for "أسود"). For an Arabizi query its Latin words also look for
+    the Arabic words they spell (skeleton terms, SKELETON_WEIGHT)."""
     weights: dict[int, float] = {}
     words = [t for t in terms if t and t not in STOPWORDS]
+    if arabizi:
+        for word in words:
+            key = skeleton_term(word) if word.isascii() and not word.isdigit() and ":" not in word else None
+            if key:
+                kid = term_id(key)
+                weights[kid] = max(weights.get(kid, 0.0), SKELETON_WEIGHT)
     for word in [*words, *extra]:
         tid = term_id(stem(word))
         weights[tid] = max(weights.get(tid, 0.0), 1.0)

@@ -187,3 +187,51 @@ def arabizi_loose(skeleton: str) -> str:
     if len(skeleton) > 2 and skeleton.endswith("h"):
         skeleton = skeleton[:-1]
     return re.sub(r"(.)\1+", r"\1", skeleton)
+
+
+# Arabic letters → the Latin letters Arabizi writers use for them (after normalize_arabic), so that an Arabic word
+# and its Arabizi spelling have the same skeleton: "كرسي" / "kursi", "مسند" / "masnad", "خشب" / "5ashab".
+_ARABIC_TO_LATIN = {
+    "ا": "a",
+    "ء": "",
+    "ب": "b",
+    "ت": "t",
+    "ث": "th",
+    "ج": "j",
+    "ح": "h",
+    "خ": "kh",
+    "د": "d",
+    "ذ": "dh",
+    "ر": "r",
+    "ز": "z",
+    "س": "s",
+    "ش": "sh",
+    "ص": "s",
+    "ض": "d",
+    "ط": "t",
+    "ظ": "dh",
+    "ع": "",
+    "غ": "gh",
+    "ف": "f",
+    "ق": "q",
+    "ك": "k",
+    "ل": "l",
+    "م": "m",
+    "ن": "n",
+    "ه": "h",
+    "و": "w",
+    "ي": "y",
+    "پ": "p",
+    "چ": "ch",
+    "گ": "g",
+}
+_ARABIC_WORD = re.compile("[\u0621-\u064a\u067e\u0686\u06af]+")
+
+
+def arabic_skeleton(word: str) -> str:
+    """The Arabizi consonant skeleton of a normalised Arabic word ("" for other words); compare with
+    `arabizi_loose(arabizi_skeleton(...))` through `arabizi_loose` on both sides."""
+    if not _ARABIC_WORD.fullmatch(word):
+        return ""
+    latin = "".join(_ARABIC_TO_LATIN.get(c, "") for c in word)
+    return re.sub(r"(.)\1+", r"\1", _VOWELS.sub("", latin))

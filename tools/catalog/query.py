@@ -395,6 +395,26 @@ def _arabizi_price_words(text: str) -> str:
     return _PRICE_LEAD.sub(canonical, text)
 
 
+@cache
+def _russian_translations() -> dict[str, tuple[str, ...]]:
+    out: dict[str, list[str]] = {}
+    for english, russian in V.RUSSIAN_NAME_WORDS:
+        for word in russian.split("|"):
+            for key in {normalize_text(word), stem(normalize_text(word))}:
+                out.setdefault(key, []).extend(normalize_text(english).split())
+    return {k: tuple(dict.fromkeys(v)) for k, v in out.items()}
+
+
+def _russian_name_words(tokens: Sequence[str]) -> list[str]:
+    """English name words for the Russian words of a query (RUSSIAN_NAME_WORDS), for lexical ranking."""
+    table = _russian_translations()
+    out: list[str] = []
+    for token in tokens:
+        if language_of(token) == "russian":
+            out.extend(table.get(token) or table.get(stem(token)) or ())
+    return list(dict.fromkeys(out))
+
+
 def _sku_candidates(raw: str) -> list[str]:
     tokens = [fold_homoglyphs(t) for t in ascii_digits(raw).split()]
     parts = [re.sub(r"[^0-9A-Za-z-]", "", t) for t in tokens]
@@ -428,7 +448,7 @@ def parse_query(text: str) -> ParsedQuery:
     min_width: float | None = None
     max_width: float | None = None
 
-    extra_terms: list[str] = count_terms(_TOKEN_RE.findall(work))
+    extra_terms: list[str] = count_terms(_TOKEN_RE.findall(work)) + _russian_name_words(_TOKEN_RE.findall(work))
     seats = pats["seats"].search(work)
     if seats:
         extra_terms += [seats.group(1), "seater", "person"]
