@@ -148,7 +148,23 @@ def count_terms(tokens: Sequence[str]) -> list[str]:
         found = _count_adjectives().get(part) or _count_adjectives().get(stem(part))
         if found:
             out.append(f"{_format(found[0])}:{found[1]}")
+            continue
+        times = _multiplicity().get(part) or _multiplicity().get(stem(part))
+        if times:  # "dual motor", "double monitor"; Arabic puts it after: "شاشه مزدوج"
+            around = [*parts[i + 1 : i + 2], *parts[max(0, i - 1) : i]]
+            unit = next((u for u in map(unit_of, around) if u), None)
+            if unit:
+                out.append(f"{_format(times)}:{unit}")
     return list(dict.fromkeys(out))
+
+
+@cache
+def _multiplicity() -> dict[str, float]:
+    out: dict[str, float] = {}
+    for word, value in V.MULTIPLICITY_WORDS.items():
+        w = normalize_text(word)
+        out[w] = out[stem(w)] = value
+    return out
 
 
 @cache

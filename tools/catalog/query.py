@@ -430,6 +430,26 @@ def _sku_candidates(raw: str) -> list[str]:
     return out
 
 
+@cache
+def _place_words() -> tuple[frozenset[str], frozenset[str]]:
+    def words(spec: str) -> frozenset[str]:
+        return frozenset(x for w in spec.split("|") for x in (normalize_text(w), stem(normalize_text(w))))
+
+    return words(V.SPATIAL_WORDS), words(V.ROOM_WORDS)
+
+
+def _is_place(tokens: Sequence[str], i: int, size: int) -> bool:
+    """Whether the category words at tokens[i:i+size] name where the product goes rather than the product: after a
+    spatial preposition ("between desks", "تحت المكتب", "под стол"), or with a room word ("training room",
+    "قاعة التدريب", "конференц-зал")."""
+    spatial, rooms = _place_words()
+    before = [t for t in tokens[max(0, i - 2) : i] if t not in V.STOPWORDS or t in spatial]
+    if before and before[-1] in spatial:
+        return True
+    span = [*tokens[max(0, i - 1) : i + size + 1], *tokens[i : i + size][0].split("-")]
+    return any(t in rooms or stem(t) in rooms for t in span)
+
+
 def _combine(current: set[str] | None, new: set[str]) -> set[str]:
     if current is None:
         return set(new)
@@ -504,6 +524,7 @@ def parse_query(text: str) -> ParsedQuery:
     consumed = [False] * len(tokens)
     arabizi_hits = 0
     category_positions: list[int] = []
+    places: list[set[str]] = []  # furniture named as where the product goes: "between desks", "training room"
     i = 0
     while i < len(tokens):
         best = _longest_entries(tokens, i)
@@ -518,7 +539,10 @@ def parse_query(text: str) -> ParsedQuery:
             concepts.append(entry.phrase)
             if entry.kind == "category":
                 if "category" not in seen_kinds:
-                    categories = _combine(categories, set(entry.values))
+                    if _is_place(tokens, i, best_len):
+                        places.append(set(entry.values))
+                    else:
+                        categories = _combine(categories, set(entry.values))
                     category_positions.append(i)
             elif entry.kind == "color" and "color" not in seen_kinds:
                 colors |= set(entry.values)
@@ -532,6 +556,10 @@ def parse_query(text: str) -> ParsedQuery:
         for k in range(best_len):
             consumed[i + k] = True
         i += best_len
+
+    if categories is None:  # only a place was named ("something for the meeting room"): it is the best guess
+        for place in places:
+            categories = _combine(categories, place)
 
     # quantity ("10 chairs", "١٠ كراسي", "10 кресел") and total budgets
     quantity: int | None = None

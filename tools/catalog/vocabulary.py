@@ -348,6 +348,11 @@ IGNORED_TERMS: list[str] = [
     "для офиса|в офис|в офисе",
 ]
 
+# Where a product goes, when furniture names the place: "divider between desks", "tray under the desk",
+# "chairs for the training room" (tools/catalog/query.py `_is_place`); words matched as written or by stem.
+SPATIAL_WORDS = "between|under|underneath|beneath|below|بين|تحت|فوق|جنب|между|под|над|возле|ta7t|taht|bein|ben"
+ROOM_WORDS = "room|rooms|hall|halls|قاعه|قاعات|غرفه|غرف|зал|зала|залы|комната|комнаты|переговорная|ghorfa|qa3a|3'orfa"
+
 # --- price words (regular expressions over normalised text) ----------------------------------------
 
 CURRENCY_PATTERN = r"(?:aed|dhs?|dirhams?|dirham|درهم|دراهم|الدرهم|د\.?ا|дирхам\w*|дрх|~?derham|drhm|derhm|dhm|dh)"
@@ -504,6 +509,8 @@ COUNT_UNITS: list[tuple[str, str]] = [
     ("drawer", "drawer|drawers|درج|أدراج|ادراج|دروج|ящик|ящика|ящиков|adraj|drj|dorj"),
     ("door", "door|doors|باب|أبواب|ابواب|дверь|двери|дверей|дверцы|дверцами|abwab|bab"),
     ("shelf", "shelf|shelves|رف|رفوف|أرفف|полка|полки|полок|rafoof|rfoof"),
+    ("monitor", "monitor|monitors|screen|screens|شاشه|شاشات|монитор|монитора|мониторов|экран|экрана|shasha|shashat"),
+    ("motor", "motor|motors|محرك|محركات|мотор|мотора|моторов|моторами|двигатель|двигателя|mo7arek"),
 ]
 # Adjectives that carry the count: "трёхместный" (3-seat), "двухдверный", "كنبة ثلاثية" (a 3-seater sofa).
 COUNT_ADJECTIVES: list[tuple[str, float, str]] = [
@@ -518,6 +525,13 @@ COUNT_ADJECTIVES: list[tuple[str, float, str]] = [
     ("ثلاثي", 3, "seat"),
     ("رباعي", 4, "seat"),
 ]
+
+# Words that say how many of a counted part, before or after it: "dual motor", "حامل شاشة مزدوج", "двойной монитор".
+MULTIPLICITY_WORDS: dict[str, float] = {
+    **dict.fromkeys(["single", "одинарный", "فردي"], 1),
+    **dict.fromkeys(["dual", "double", "twin", "مزدوج", "مزدوجه", "двойной", "двойная", "sharing"], 2),
+    **dict.fromkeys(["triple", "ثلاثي الشاشات", "тройной"], 3),
+}
 
 # Words that make a price a unit price even when a quantity and "budget" are given ("10 chairs, budget up to 800
 # each", "бюджет до 800 дирхам за штуку").
