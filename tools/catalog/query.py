@@ -570,6 +570,12 @@ def parse_query(text: str) -> ParsedQuery:
             consumed[pos - 1] = True
             break
     per_unit = pats["per_unit"].search(norm) or pats["per_unit"].search(normalize_text(raw))
+    if min_width is None and max_width is None and categories and categories <= set(V.SIZED_CATEGORIES):
+        # a bare number with desks or tables is their width ("maktab kahrabai abyad 160", "стол 140 на 70")
+        for t, used in zip(tokens, consumed, strict=True):
+            if not used and t.isdigit() and V.BARE_WIDTH_RANGE[0] <= int(t) <= V.BARE_WIDTH_RANGE[1]:
+                min_width, max_width = int(t) - 5.0, int(t) + 5.0
+                break
     if quantity and max_price is not None and pats["budget"].search(norm) and not per_unit:
         budget_total = max_price
         max_price = round(budget_total / quantity, 2)

@@ -78,8 +78,14 @@ class FusionWeights:
     weight / (k + 1) × (score / best score)^p, so candidates with the same words count the same, and one that lacks
     a rare word the query has ("dual", "8:seat") counts much less than one that has it, whatever their ranks."""
 
-    def contribution(self, name: str, rank: int, score: float, best: float) -> float:
+    dense_factor: dict[str, float] = field(default_factory=lambda: {"arabizi": 0.5})
+    """Per query language, a factor on the dense retrievers' weights: the embedding models were not trained on
+    Arabizi (Arabic in Latin letters), which the lexical side matches by skeleton."""
+
+    def contribution(self, name: str, rank: int, score: float, best: float, language: str = "") -> float:
         weight = self.weights.get(name, 0.0)
+        if name != "lex":
+            weight *= self.dense_factor.get(language, 1.0)
         if name == "lex" and self.lexical_power is not None and best > 0:
             return weight / (self.k + 1) * float((score / best) ** self.lexical_power)
         return weight / (self.k + 1 + rank)
@@ -364,7 +370,7 @@ class CatalogSearch:
             named.append((name, ids))
             best = values[0] if values else 0.0
             for rank, (pid, value) in enumerate(zip(ids, values, strict=True)):
-                raw[pid] = raw.get(pid, 0.0) + self.fusion.contribution(name, rank, value, best)
+                raw[pid] = raw.get(pid, 0.0) + self.fusion.contribution(name, rank, value, best, parsed.language)
         order = sorted(raw, key=raw.__getitem__, reverse=True)
         clock.lap("fusion")
         ranked = self._top(order, raw, limit)

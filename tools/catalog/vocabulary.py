@@ -164,6 +164,10 @@ CATEGORY_TERMS: list[tuple[str, tuple[str, ...]]] = [
     ("~tdrb", (TT,)),
 ]
 
+# Categories whose items are sold by width: a bare number in BARE_WIDTH_RANGE with one of them is a width in cm.
+SIZED_CATEGORIES = (HD, ED, LD, OD, WS, MT, TT, RD, PS)
+BARE_WIDTH_RANGE = (60, 400)
+
 # --- colours (cf_color values) ---------------------------------------------------------------------
 
 COLOR_TERMS: list[tuple[str, tuple[str, ...]]] = [
