@@ -155,6 +155,7 @@ def _loose_key(token: str) -> str:
     return key if len(key) >= _LOOSE_MIN else ""
 
 
+@lru_cache(maxsize=65536)
 def _match_quality(pattern: str, token: str) -> int:
     """0 when the token does not match the vocabulary word at all."""
     if pattern.startswith("~"):
@@ -460,7 +461,8 @@ def _combine(current: set[str] | None, new: set[str]) -> set[str]:
 def parse_query(text: str) -> ParsedQuery:
     """Understand a customer's product query (any of EN / AR / RU / Arabizi)."""
     raw = text.strip()
-    norm = _arabizi_price_words(spell_out_numbers(normalize_text(raw)))
+    plain = normalize_text(raw)
+    norm = _arabizi_price_words(spell_out_numbers(plain))
     work = norm
     pats = _patterns()
     min_price: float | None = None
@@ -569,7 +571,7 @@ def parse_query(text: str) -> ParsedQuery:
             quantity = int(tokens[pos - 1])
             consumed[pos - 1] = True
             break
-    per_unit = pats["per_unit"].search(norm) or pats["per_unit"].search(normalize_text(raw))
+    per_unit = pats["per_unit"].search(norm) or pats["per_unit"].search(plain)
     if min_width is None and max_width is None and categories and categories <= set(V.SIZED_CATEGORIES):
         # a bare number with desks or tables is their width ("maktab kahrabai abyad 160", "стол 140 на 70")
         for t, used in zip(tokens, consumed, strict=True):
