@@ -28,6 +28,9 @@ from tools.catalog.numbers import count_terms, spell_out_numbers
 from tools.catalog.stemming import stem
 from tools.catalog.vocabulary import STOPWORDS
 
+#: The lexical terms' version, kept in each point's payload: an index built with other terms (a shared Qdrant server
+#: that outlives a deploy) gets its points' vectors rebuilt even when the products did not change.
+LEXICAL_VERSION = "2-stems-counts-skeletons"
 K1 = 1.2
 B = 0.75
 AVG_DOC_LEN = 28.0

@@ -32,7 +32,7 @@ from tools.catalog.index import (
     VectorIndex,
     point_str,
 )
-from tools.catalog.lexical import document_vector, query_vector
+from tools.catalog.lexical import LEXICAL_VERSION, document_vector, query_vector
 from tools.catalog.normalize import canonical_sku, compact_sku, normalize_text
 from tools.catalog.product import Product
 from tools.catalog.query import ParsedQuery, SearchFilters, parse_query
@@ -130,6 +130,7 @@ def _payload(p: Product, content_hash: str, models: Sequence[str]) -> dict[str, 
         "stock": p.available_stock,
         "status": "active" if p.active else "inactive",
         "content_hash": content_hash,
+        "lexical": LEXICAL_VERSION,
         "models": list(models),
         "product": p.model_dump(mode="json"),
     }
@@ -214,7 +215,8 @@ class CatalogSearch:
         for pid, p in by_id.items():
             h = p.content_hash()
             old = existing.get(pid)
-            if old and old.get("content_hash") == h and old.get("models") == models:
+            same_vectors = old and old.get("lexical") == LEXICAL_VERSION and old.get("models") == models
+            if old and same_vectors and old.get("content_hash") == h:
                 payload = _payload(p, h, models)
                 if old != payload:
                     self.index.set_payload(pid, payload)
