@@ -1,19 +1,32 @@
-"""Catalog search quality on the labelled query set, against a BM25 baseline run in the same process.
+"""Catalog search quality on two labelled query sets, per language and per query kind.
 
-    uv run python -m bench.search_quality [--cache DIR]
+    uv run python -m bench.search_quality [--cache DIR] [--show-misses]
 
-Relevance is computed from item attributes (bench/data/catalog_queries.jsonl: category, colour,
-material, price, width, collection, name words, SKU, stock), never from hand-picked ids. Only active
-items can be relevant. Metrics per language: recall@5 (hits in the top 5 / min(5, #relevant)),
-nDCG@10 (binary gains) and MRR.
+Query sets (relevance is computed from item attributes, never from hand-picked ids; only active items count):
+- team: bench/data/catalog_queries.jsonl, written by the engineers who wrote the query vocabulary;
+- unseen: bench/data/catalog_queries_unseen.jsonl, written from the item data before the vocabulary was read,
+  split by a hash of each query's id (`split_of`) into a tuning half and a held-out half. Only the tuning half
+  may be looked at while tuning; the held-out half is for reporting, and `--show-misses` never prints it.
+
+Rows per set: languages, query kinds (derived from the labels: price cap, in stock, plain category, colour or
+material, size, name features, collection, whole messages) and all. Systems: the baseline is the lexical retriever
+with the same query understanding (payload filters) as the product; plain BM25 without query understanding is
+shown for reference; the product is the default hybrid fusion. Metrics: recall@5 (hits in the top 5 /
+min(5, #relevant)), nDCG@10 (binary gains) and MRR.
+
+"Filters decide" is the share of queries where every ranking of the items that pass the parsed filters already
+scores recall@5 = 1.0 (the worst such ranking puts the non-relevant survivors first), i.e. where ranking does not
+matter; "filter ceiling" is the mean best recall@5 the parsed filters still allow (relevant items they keep).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import hashlib
 import json
 import math
+import shutil
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
@@ -25,15 +38,54 @@ import numpy as np
 from sandbox.seed import PROJECT_ROOT, demo_items
 from tools.catalog.normalize import tokenize
 from tools.catalog.product import Product, product_from_zoho_item
-from tools.catalog.query import parse_query
+from tools.catalog.query import SearchFilters, parse_query
 from tools.catalog.search import CatalogSearch, FusionWeights
 
 QUERIES = Path(__file__).parent / "data" / "catalog_queries.jsonl"
+UNSEEN = Path(__file__).parent / "data" / "catalog_queries_unseen.jsonl"
 LANGS = ("en", "ar", "ru", "arabizi")
+KINDS = ("price cap", "in stock", "plain category", "colour/material", "size", "features", "collection", "message")
 
 
 def load_queries(path: Path = QUERIES) -> list[dict[str, Any]]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def split_of(query_id: str) -> str:
+    """ "tuning" or "held-out", from the first byte of the SHA-256 of the query id (stable when queries are added)."""
+    return "held-out" if hashlib.sha256(query_id.encode("utf-8")).digest()[0] % 2 else "tuning"
+
+
+def query_sets() -> dict[str, list[dict[str, Any]]]:
+    unseen = load_queries(UNSEEN)
+    return {
+        "team": load_queries(QUERIES),
+        "unseen tuning": [q for q in unseen if split_of(q["id"]) == "tuning"],
+        "unseen held-out": [q for q in unseen if split_of(q["id"]) == "held-out"],
+    }
+
+
+def kinds_of(q: dict[str, Any]) -> list[str]:
+    """The query's kinds, from its labels (a query can have several)."""
+    rel = q["relevant"]
+    out = []
+    if rel.get("max_price") is not None:
+        out.append("price cap")
+    if rel.get("in_stock"):
+        out.append("in stock")
+    if set(rel) == {"categories"}:
+        out.append("plain category")
+    if rel.get("colors") or rel.get("materials"):
+        out.append("colour/material")
+    if rel.get("min_width") is not None or rel.get("max_width") is not None:
+        out.append("size")
+    if rel.get("name_contains"):
+        out.append("features")
+    if rel.get("collections") or rel.get("sku"):
+        out.append("collection")
+    if len(q["query"].split()) >= 9:
+        out.append("message")
+    return out
 
 
 def is_relevant(p: Product, rel: dict[str, Any]) -> bool:
@@ -64,6 +116,40 @@ def is_relevant(p: Product, rel: dict[str, Any]) -> bool:
         return False
     name = p.name.lower()
     return all(word.lower() in name for word in rel.get("name_contains", []))
+
+
+def passes(p: Product, f: SearchFilters) -> bool:
+    """Whether an item passes the hard filters the search applies (the same fields as its payload filter)."""
+    if not p.active:
+        return False
+    if f.categories and p.category not in f.categories:
+        return False
+    if f.colors and (p.color or "") not in f.colors:
+        return False
+    if f.materials and (p.material or "") not in f.materials:
+        return False
+    price = float(p.price)
+    if (f.min_price is not None and price < f.min_price) or (f.max_price is not None and price > f.max_price):
+        return False
+    width = p.nominal_width_cm if p.nominal_width_cm is not None else -1.0
+    if f.min_width_cm is not None or f.max_width_cm is not None:
+        low = f.min_width_cm if f.min_width_cm is not None else 0.0
+        if width < low or (f.max_width_cm is not None and width > f.max_width_cm):
+            return False
+    return not (f.in_stock_only and p.available_stock < 1)
+
+
+def filter_bounds(products: Sequence[Product], f: SearchFilters, relevant: set[str]) -> tuple[float, float]:
+    """(worst, best) recall@5 over all rankings of the items that pass the filters."""
+    if not relevant:
+        return 0.0, 0.0
+    kept = [p.canonical_sku for p in products if passes(p, f)]
+    hits = sum(sku in relevant for sku in kept)
+    misses = len(kept) - hits
+    denominator = min(5, len(relevant))
+    worst = max(0, min(5, len(kept)) - misses)
+    best = min(5, hits)
+    return min(worst, denominator) / denominator, min(best, denominator) / denominator
 
 
 def metrics(ranked: Sequence[str], relevant: set[str]) -> tuple[float, float, float]:
@@ -108,62 +194,82 @@ class BM25:
         return [self.skus[i] for i in order if scores[i] > 0]
 
 
+Row = dict[str, float]
+
+
+def groups_of(q: dict[str, Any]) -> list[str]:
+    return [q["lang"], *kinds_of(q), "all"]
+
+
 def evaluate(
     queries: list[dict[str, Any]], relevant: dict[str, set[str]], run: Callable[[dict[str, Any]], list[str]]
-) -> dict[str, dict[str, float]]:
+) -> dict[str, Row]:
     per: dict[str, list[tuple[float, float, float]]] = defaultdict(list)
     for q in queries:
         m = metrics(run(q), relevant[q["id"]])
-        per[q["lang"]].append(m)
-        per["all"].append(m)
+        for group in groups_of(q):
+            per[group].append(m)
     return {
-        lang: {
+        group: {
             "n": float(len(rows)),
             "recall@5": sum(r[0] for r in rows) / len(rows),
             "ndcg@10": sum(r[1] for r in rows) / len(rows),
             "mrr": sum(r[2] for r in rows) / len(rows),
         }
-        for lang, rows in per.items()
+        for group, rows in per.items()
     }
 
 
-def print_table(title: str, result: dict[str, dict[str, float]], base: dict[str, dict[str, float]] | None) -> None:
+def print_set(
+    title: str,
+    systems: dict[str, dict[str, Row]],
+    bounds: dict[str, tuple[float, float]],
+    queries: list[dict[str, Any]],
+) -> None:
+    """One table per query set: a row per language, kind and all; recall@5 of every system, then the product's
+    nDCG@10 and MRR, then the share of queries the parsed filters alone decide and the filter ceiling."""
+    names = list(systems)
+    product = systems[names[-1]]
     print(f"\n{title}")
     print(
-        f"{'lang':9} {'n':>4} {'recall@5':>9} {'nDCG@10':>8} {'MRR':>6}"
-        + ("   ratio to BM25 (R5/nDCG/MRR)" if base else "")
+        f"{'group':16} {'n':>4} "
+        + " ".join(f"{n[:14]:>14}" for n in names)
+        + f" {'nDCG@10':>8} {'MRR':>6} {'filters decide':>14} {'ceiling':>8}"
     )
-    for lang in (*LANGS, "all"):
-        r = result[lang]
-        line = f"{lang:9} {int(r['n']):>4} {r['recall@5']:>9.3f} {r['ndcg@10']:>8.3f} {r['mrr']:>6.3f}"
-        if base:
-            b = base[lang]
-            ratios = [r[k] / b[k] if b[k] else float("inf") for k in ("recall@5", "ndcg@10", "mrr")]
-            line += "   " + " / ".join(f"{x:.2f}x" for x in ratios)
-        print(line)
+    for group in (*LANGS, *KINDS, "all"):
+        if group not in product:
+            continue
+        members = [q for q in queries if group in groups_of(q)]
+        decided = sum(bounds[q["id"]][0] >= 1.0 for q in members) / len(members)
+        ceiling = sum(bounds[q["id"]][1] for q in members) / len(members)
+        r = product[group]
+        print(
+            f"{group:16} {int(r['n']):>4} "
+            + " ".join(f"{systems[n][group]['recall@5']:>14.3f}" for n in names)
+            + f" {r['ndcg@10']:>8.3f} {r['mrr']:>6.3f} {decided:>14.2f} {ceiling:>8.3f}"
+        )
 
 
 async def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--cache", default=str(PROJECT_ROOT / ".data" / "bench" / "catalog"))
-    parser.add_argument("--show-misses", action="store_true")
+    parser.add_argument("--show-misses", action="store_true", help="misses of the team set and the tuning half")
+    parser.add_argument("--variants", action="store_true", help="also every retriever alone and in pairs")
     args = parser.parse_args()
 
     products = [product_from_zoho_item(i) for i in demo_items()]
-    queries = load_queries()
-    relevant = {q["id"]: {p.canonical_sku for p in products if is_relevant(p, q["relevant"])} for q in queries}
+    active = [p for p in products if p.active]
+    sets = query_sets()
+    queries = [q for qs in sets.values() for q in qs]
+    relevant = {q["id"]: {p.canonical_sku for p in active if is_relevant(p, q["relevant"])} for q in queries}
     empty = [q["id"] for q in queries if not relevant[q["id"]]]
     if empty:
         raise SystemExit(f"queries without any relevant item: {empty}")
-    print(f"{len(queries)} labelled queries ({dict(Counter(q['lang'] for q in queries))}), {len(products)} items")
+    for name, qs in sets.items():
+        print(f"{name}: {len(qs)} labelled queries ({dict(Counter(q['lang'] for q in qs))})")
+    print(f"{len(products)} items")
 
-    t0 = time.perf_counter()
-    bm25 = BM25([p for p in products if p.active])
-    base = evaluate(queries, relevant, lambda q: bm25.search(q["query"]))
-    print(f"BM25 baseline: {time.perf_counter() - t0:.1f}s")
-
-    import shutil
-
+    bm25 = BM25(active)
     folder = Path(args.cache)
     shutil.rmtree(folder / "qdrant", ignore_errors=True)  # the index is rebuilt; embeddings stay cached
     search = CatalogSearch.embedded(folder)
@@ -172,6 +278,7 @@ async def main() -> None:
     print(f"indexed {report.total} items in {time.perf_counter() - t0:.1f}s ({report.embedded} passages embedded)")
 
     parsed = {q["id"]: parse_query(q["query"]) for q in queries}
+    bounds = {q["id"]: filter_bounds(active, parsed[q["id"]].filters, relevant[q["id"]]) for q in queries}
     t0 = time.perf_counter()
     vectors = {qid: search.embed_query(p) for qid, p in parsed.items()}
     print(f"query embeddings: {(time.perf_counter() - t0) / len(queries) * 1000:.1f} ms/query (both models)")
@@ -184,26 +291,36 @@ async def main() -> None:
 
         return run
 
-    variants = {
-        "lexical only (+ query understanding)": {"lex": 1.0},
-        "dense e5 only (+ query understanding)": {"e5": 1.0},
-        "dense USE only (+ query understanding)": {"use": 1.0},
-        "hybrid e5 + lexical": {"e5": 1.0, "lex": 1.0},
-        "hybrid USE + lexical": {"use": 1.0, "lex": 1.0},
-    }
     default = FusionWeights().weights
-    print_table("BM25 baseline (no query understanding, no dense)", base, None)
-    for name, weights in variants.items():
-        print_table(name, evaluate(queries, relevant, runner(weights)), base)
-    final = evaluate(queries, relevant, runner(default))
-    print_table(f"HYBRID (default: {default})", final, base)
+    systems: dict[str, Callable[[dict[str, Any]], list[str]]] = {
+        "BM25 (no QU)": lambda q: bm25.search(q["query"]),
+        "lexical + QU": runner({"lex": 1.0}),
+    }
+    if args.variants:
+        systems |= {
+            "e5 + QU": runner({"e5": 1.0}),
+            "USE + QU": runner({"use": 1.0}),
+            "e5 + lex": runner({"e5": 1.0, "lex": 1.0}),
+            "USE + lex": runner({"use": 1.0, "lex": 1.0}),
+        }
+    systems["hybrid"] = runner(default)
+    print(f"hybrid = {default}; QU = query understanding (parsed filters); baseline = lexical + QU")
+    for title, qs in sets.items():
+        results = {name: evaluate(qs, relevant, run) for name, run in systems.items()}
+        print_set(f"{title} ({len(qs)} queries), recall@5", results, bounds, qs)
     if args.show_misses:
-        run = runner(default)
-        for q in queries:
-            ranked = run(q)
-            r5, _, _ = metrics(ranked, relevant[q["id"]])
-            if r5 < 1:
-                print(f"  miss {q['id']} r@5={r5:.2f} {q['query']!r} rel={len(relevant[q['id']])} top={ranked[:5]}")
+        run = systems["hybrid"]
+        for title in ("team", "unseen tuning"):
+            print(f"\nmisses, {title}:")
+            for q in sets[title]:
+                ranked = run(q)
+                r5, _, _ = metrics(ranked, relevant[q["id"]])
+                if r5 < 1:
+                    flt = parsed[q["id"]].filters.model_dump(exclude_defaults=True)
+                    print(
+                        f"  {q['id']} r@5={r5:.2f} {q['query']!r} rel={len(relevant[q['id']])}"
+                        f" ceiling={bounds[q['id']][1]:.2f} filters={flt} top={ranked[:5]}"
+                    )
     search.close()
 
 

@@ -24,6 +24,7 @@ from pydantic import BaseModel, ConfigDict
 
 from tools.catalog.embedding import E5Embedder, Embedder, EmbeddingCache, embed_passages_cached
 from tools.catalog.normalize import tokenize
+from tools.catalog.stemming import stem
 from tools.catalog.vocabulary import STOPWORDS
 
 _HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
@@ -98,18 +99,12 @@ def chunk_markdown(text: str, source: str) -> list[KnowledgeChunk]:
 
 # Words of questions that say nothing about the topic (the catalog's stop words are about products).
 _QUESTION_WORDS = frozenset(["вы", "мы", "ли", "ваш", "ваши", "вашей"])
-_CYRILLIC_WORD = re.compile(r"[а-я]{6,}")
-RU_STEM_CHARS = 5
-"""Russian words are compared by their first letters ("оплаты", "оплатить", "оплату" → "оплат"): their endings
-change with the grammar, and without this a payment question matched only the section that said "оплаты"."""
-
-
-def _stem(term: str) -> str:
-    return term[:RU_STEM_CHARS] if _CYRILLIC_WORD.fullmatch(term) else term
 
 
 def _terms(text: str) -> list[str]:
-    return [_stem(t) for t in tokenize(text) if t not in STOPWORDS and t not in _QUESTION_WORDS]
+    """BM25 terms: normalised words by their Snowball stem, so that "оплаты", "оплатить" and "оплату", "الضمان" and
+    "ضمان", "deliveries" and "delivery" are one term (the same stemmers as the catalog's lexical index)."""
+    return [stem(t) for t in tokenize(text) if t not in STOPWORDS and t not in _QUESTION_WORDS]
 
 
 class KnowledgeBase:

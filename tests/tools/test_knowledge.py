@@ -71,3 +71,29 @@ async def test_a_russian_question_finds_its_section_first_whatever_the_word_endi
 ) -> None:
     hits = await kb.search(query, limit=3)
     assert hits[0].chunk.headings[-1] == heading, [(h.chunk.source, h.chunk.heading) for h in hits]
+
+
+def test_word_forms_meet_in_the_lexical_ranking(tmp_path: Path) -> None:
+    """BM25 compares Snowball stems: a question's word forms find a section written with other forms of the same
+    words (Russian case endings, the Arabic article and plural, English plurals), and nothing else."""
+    from tools.knowledge import _terms
+
+    assert set(_terms("Какие способы оплаты?")) & set(_terms("Как можно оплатить заказ"))
+    assert set(_terms("التوصيل للطاولات")) >= set(_terms("توصيل الطاولة"))
+    assert set(_terms("deliveries of tables")) >= set(_terms("delivery table"))
+    assert not set(_terms("оплата")) & set(_terms("оплот"))
+    assert not set(_terms("стол")) & set(_terms("стул"))
+
+
+async def test_a_russian_inflected_question_ranks_its_section_lexically(tmp_path: Path) -> None:
+    (tmp_path / "ru.md").write_text(
+        "# Вопросы\n## Оплата\nОплатить заказ можно картой или переводом.\n"
+        "## Сборка\nМы собираем мебель бесплатно в Дубае.\n## Доставка\nДоставляем по всем эмиратам.\n",
+        encoding="utf-8",
+    )
+    base = KnowledgeBase(tmp_path, embedders=[E5Embedder()])
+    await base.build()
+    scores = base._bm25("как оплатить картой")
+    best = max(range(len(scores)), key=lambda i: scores[i])
+    assert base.chunks[best].headings[-1] == "Оплата"
+    assert base._bm25("мебели собираете")[[c.headings[-1] for c in base.chunks].index("Сборка")] > 0

@@ -116,8 +116,9 @@ class VectorIndex(Protocol):
         self, vector: SparseVector, flt: IndexFilter, limit: int, fields: Sequence[str] | None = None
     ) -> list[IndexHit]: ...
 
-    def rank(self, requests: Sequence[RankRequest]) -> list[list[Ranked]]:
-        """Candidate lists (point ids) for several queries at once (one round trip), best first."""
+    def rank(self, requests: Sequence[RankRequest], scores: list[list[float]] | None = None) -> list[list[Ranked]]:
+        """Candidate lists (point ids) for several queries at once (one round trip), best first. When `scores` is
+        given it is filled with each list's scores."""
 
     def count(self) -> int: ...
 
@@ -273,7 +274,7 @@ class QdrantEdgeIndex:
         with self._lock:
             return [self._hit(p) for p in self.shard.query(request)]
 
-    def rank(self, requests: Sequence[RankRequest]) -> list[list[Ranked]]:
+    def rank(self, requests: Sequence[RankRequest], scores: list[list[float]] | None = None) -> list[list[Ranked]]:
         qe = self._qe
         batch = []
         slots: list[int] = []
@@ -290,12 +291,16 @@ class QdrantEdgeIndex:
             batch.append(qe.QueryRequest(limit=r.limit, query=query, filter=filters[id(r.flt)], with_payload=False))
             slots.append(i)
         out: list[list[Ranked]] = [[] for _ in requests]
+        if scores is not None:
+            scores[:] = [[] for _ in requests]
         if not batch:
             return out
         with self._lock:
             results = self.shard.query_batch(qe.QueryBatchRequest(batch))
         for i, points in zip(slots, results, strict=True):
             out[i] = [p.id.int for p in points]
+            if scores is not None:
+                scores[i] = [float(p.score) for p in points]
         return out
 
     def count(self) -> int:
@@ -446,7 +451,7 @@ class QdrantServerIndex:
             )
         return [self._hit(p) for p in result.points]
 
-    def rank(self, requests: Sequence[RankRequest]) -> list[list[Ranked]]:
+    def rank(self, requests: Sequence[RankRequest], scores: list[list[float]] | None = None) -> list[list[Ranked]]:
         m = self._m
         batch = []
         slots: list[int] = []
@@ -464,12 +469,16 @@ class QdrantServerIndex:
             )
             slots.append(i)
         out: list[list[Ranked]] = [[] for _ in requests]
+        if scores is not None:
+            scores[:] = [[] for _ in requests]
         if not batch:
             return out
         with self._lock:
             results = self._client.query_batch_points(self._collection, requests=batch)
         for i, result in zip(slots, results, strict=True):
             out[i] = [str(p.id) for p in result.points]
+            if scores is not None:
+                scores[i] = [float(p.score) for p in result.points]
         return out
 
     def count(self) -> int:

@@ -152,10 +152,12 @@ def tokenize(text: str) -> list[str]:
 
 _ARABIZI_DIGITS = {"2": "q", "3": "", "5": "kh", "6": "t", "7": "h", "8": "gh", "9": "q"}
 _VOWELS = re.compile(r"[aeiouy]")
+_FEMININE = re.compile(r"[^aeiouyh]a+h?$")
 
 
 def arabizi_skeleton(token: str) -> str:
-    """A consonant skeleton for Latin-script Arabic: "korsi", "kursi", "kirsi" → "krs"; "a7mar" → "hmr".
+    """A consonant skeleton for Latin-script Arabic: "korsi", "kursi", "kirsi" → "krs"; "a7mar" → "hmr";
+    "tawla", "tawlah" → "twlh" (a final -a/-ah is the feminine ending and kept as "h").
 
     Digits used as letters (2 3 5 7 8 9) are mapped to Latin consonants, vowels and doubled letters dropped.
     Returns "" for tokens that are not plausibly Arabizi (pure numbers, non-Latin text).
@@ -164,6 +166,72 @@ def arabizi_skeleton(token: str) -> str:
     if not re.fullmatch(r"[a-z0-9']+", token) or token.isdigit():
         return ""
     out = "".join(_ARABIZI_DIGITS.get(c, c) for c in token.replace("'", ""))
+    feminine = len(out) >= 4 and _FEMININE.search(out) is not None
     out = _VOWELS.sub("", out)
+    if feminine:  # the feminine ending ة written -a/-ah: "maktaba" (bookcase) is not "maktab" (desk)
+        out += "h"
     out = re.sub(r"(.)\1+", r"\1", out)
     return out
+
+
+_LOOSE = (("gh", "q"), ("g", "q"), ("k", "q"), ("w", ""), ("y", ""))
+
+
+def arabizi_loose(skeleton: str) -> str:
+    """A looser key for an Arabizi skeleton, for spellings that still differ: the letters written for the long
+    vowels و and ي (w, y) dropped, ق/غ/گ and the Gulf "g" for ق (q, gh, g, 8 → gh) and k merged into q, and a final
+    "h" of the feminine ending (-a, -ah, -eh) dropped: "jozi"/"jawzi", "a8al"/"agal"/"aqal", "maktaba"/"maktabah"
+    meet. Used only when the exact skeleton matches nothing better."""
+    for a, b in _LOOSE:
+        skeleton = skeleton.replace(a, b)
+    if len(skeleton) > 2 and skeleton.endswith("h"):
+        skeleton = skeleton[:-1]
+    return re.sub(r"(.)\1+", r"\1", skeleton)
+
+
+# Arabic letters → the Latin letters Arabizi writers use for them (after normalize_arabic), so that an Arabic word
+# and its Arabizi spelling have the same skeleton: "كرسي" / "kursi", "مسند" / "masnad", "خشب" / "5ashab".
+_ARABIC_TO_LATIN = {
+    "ا": "a",
+    "ء": "",
+    "ب": "b",
+    "ت": "t",
+    "ث": "th",
+    "ج": "j",
+    "ح": "h",
+    "خ": "kh",
+    "د": "d",
+    "ذ": "dh",
+    "ر": "r",
+    "ز": "z",
+    "س": "s",
+    "ش": "sh",
+    "ص": "s",
+    "ض": "d",
+    "ط": "t",
+    "ظ": "dh",
+    "ع": "",
+    "غ": "gh",
+    "ف": "f",
+    "ق": "q",
+    "ك": "k",
+    "ل": "l",
+    "م": "m",
+    "ن": "n",
+    "ه": "h",
+    "و": "w",
+    "ي": "y",
+    "پ": "p",
+    "چ": "ch",
+    "گ": "g",
+}
+_ARABIC_WORD = re.compile("[\u0621-\u064a\u067e\u0686\u06af]+")
+
+
+def arabic_skeleton(word: str) -> str:
+    """The Arabizi consonant skeleton of a normalised Arabic word ("" for other words); compare with
+    `arabizi_loose(arabizi_skeleton(...))` through `arabizi_loose` on both sides."""
+    if not _ARABIC_WORD.fullmatch(word):
+        return ""
+    latin = "".join(_ARABIC_TO_LATIN.get(c, "") for c in word)
+    return re.sub(r"(.)\1+", r"\1", _VOWELS.sub("", latin))

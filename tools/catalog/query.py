@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from tools.catalog import vocabulary as V
 from tools.catalog.normalize import (
+    arabizi_loose,
     arabizi_skeleton,
     ascii_digits,
     compact_sku,
@@ -25,6 +26,8 @@ from tools.catalog.normalize import (
     normalize_text,
     tokenize,
 )
+from tools.catalog.numbers import count_terms, spell_out_numbers
+from tools.catalog.stemming import language_of, stem
 
 Language = Literal["en", "ar", "ru", "arabizi"]
 
@@ -72,12 +75,12 @@ class ParsedQuery(BaseModel):
 
 # --- vocabulary compilation -----------------------------------------------------------------------
 
-Kind = Literal["category", "color", "material", "stock", "cheap"]
+Kind = Literal["category", "color", "material", "stock", "cheap", "ignore"]
 
 
 @dataclass(frozen=True)
 class _Entry:
-    words: tuple[str, ...]  # each: "exact", "prefix*", "~skeleton"
+    words: tuple[str, ...]  # each: a normalised word (matched as is or by its stem) or "~skeleton" (Arabizi)
     kind: Kind
     values: tuple[str, ...]
     phrase: str
@@ -85,10 +88,8 @@ class _Entry:
 
 def _compile_word(word: str) -> str:
     if word.startswith("~"):
-        return "~" + re.sub(r"(.)\1+", r"\1", word[1:])
-    star = word.endswith("*")
-    body = normalize_text(word[:-1] if star else word)
-    return body + ("*" if star else "")
+        return "~" + arabizi_skeleton(word[1:])
+    return normalize_text(word)
 
 
 @cache
@@ -98,7 +99,7 @@ def _entries() -> tuple[_Entry, ...]:
     def add(spec: str, kind: Kind, values: tuple[str, ...]) -> None:
         for alternative in spec.split("|"):
             words = tuple(_compile_word(w) for w in alternative.split())
-            if words:
+            if words and all(w != "~" for w in words):
                 out.append(_Entry(words, kind, values, alternative))
 
     for spec, values in V.CATEGORY_TERMS:
@@ -110,6 +111,8 @@ def _entries() -> tuple[_Entry, ...]:
     for spec in V.IN_STOCK_TERMS:
         add(spec, "stock", ())
     add(V.CHEAP_WORDS, "cheap", ())
+    for spec in V.IGNORED_TERMS:
+        add(spec, "ignore", ())
     return tuple(out)
 
 
@@ -118,94 +121,133 @@ def _english_words() -> frozenset[str]:
     return frozenset(w for e in _entries() for w in e.words if re.fullmatch(r"[a-z]{5,}", w))
 
 
-_AR_PREFIXES = ("وال", "بال", "لل", "ال", "و", "ب", "ل")
-_ARABIC = re.compile("[\u0600-\u06ff]")
 _LATIN_WORD = re.compile(r"[a-z0-9']+")
+_LOOSE_MIN = 3  # loose Arabizi keys shorter than this collide with too many English words
+
+# How well a token matches a vocabulary word: the same word beats the same stem, which beats the same Arabizi
+# skeleton, then the skeleton up to the feminine ending ("tawla" for "~twl"), then a loose skeleton. Among the
+# longest entries at a position, the best matched win: "مكتبه" (bookcase) is that word exactly, and "مكتب" (desk)
+# only by its Snowball stem; "maktaba" is "~mktbh" exactly and "~mktb" only without its ending.
+EXACT, STEM, SKELETON, SKELETON_BASE, LOOSE = 5, 4, 3, 2, 1
+_EN_SUFFIX_MAX = 3
 
 
-def _variants(token: str) -> tuple[str, ...]:
-    if not _ARABIC.search(token):
-        return (token,)
-    out = [token]
-    for prefix in _AR_PREFIXES:
-        if token.startswith(prefix) and len(token) - len(prefix) >= 2:
-            out.append(token[len(prefix) :])
-    return tuple(out)
+def _without_feminine(skeleton: str) -> str:
+    return skeleton[:-1] if len(skeleton) > 2 and skeleton.endswith("h") else skeleton
+
+
+def _stem_match(pattern: str, token: str) -> bool:
+    """Same Snowball stem. For English only an inflection (a short ending) counts: the English stemmer also
+    joins derived words ("management" and "manager" → "manag"), which as a filter would be wrong."""
+    if stem(token) != stem(pattern):
+        return False
+    if language_of(token) != "english":
+        return True
+    shorter = min(len(token), len(pattern))
+    common = next((i for i in range(shorter) if token[i] != pattern[i]), shorter)
+    return max(len(token), len(pattern)) - common <= _EN_SUFFIX_MAX
+
+
+def _loose_key(token: str) -> str:
+    if not _LATIN_WORD.fullmatch(token) or token in V.STOPWORDS or token in _english_words():
+        return ""
+    key = arabizi_loose(arabizi_skeleton(token))
+    return key if len(key) >= _LOOSE_MIN else ""
+
+
+@lru_cache(maxsize=65536)
+def _match_quality(pattern: str, token: str) -> int:
+    """0 when the token does not match the vocabulary word at all."""
+    if pattern.startswith("~"):
+        if not _LATIN_WORD.fullmatch(token):
+            return 0
+        skeleton = arabizi_skeleton(token)
+        if skeleton and skeleton == pattern[1:]:
+            return SKELETON
+        if skeleton and _without_feminine(skeleton) == _without_feminine(pattern[1:]):
+            return SKELETON_BASE
+        key = _loose_key(token)
+        return LOOSE if key and key == arabizi_loose(pattern[1:]) else 0
+    if token == pattern:
+        return EXACT
+    return STEM if _stem_match(pattern, token) else 0
+
+
+def _word_matches(pattern: str, token: str) -> bool:
+    return _match_quality(pattern, token) > 0
 
 
 @dataclass(frozen=True)
 class _Vocabulary:
-    """The vocabulary entries indexed by their first word, so that a token is matched by dictionary look-ups
-    instead of a scan over every entry (~900) at every position."""
+    """The vocabulary entries indexed by their first word (as is, by stem, by Arabizi skeleton and loose skeleton),
+    so that a token is matched by dictionary look-ups instead of a scan over every entry at every position."""
 
     exact: dict[str, tuple[int, ...]]
-    prefix: dict[str, tuple[int, ...]]
-    prefix_lengths: tuple[int, ...]
+    stems: dict[str, tuple[int, ...]]
     skeleton: dict[str, tuple[int, ...]]
+    skeleton_base: dict[str, tuple[int, ...]]
+    loose: dict[str, tuple[int, ...]]
 
 
 @cache
 def _vocabulary() -> _Vocabulary:
     exact: dict[str, list[int]] = {}
-    prefix: dict[str, list[int]] = {}
+    stems: dict[str, list[int]] = {}
     skeleton: dict[str, list[int]] = {}
+    skeleton_base: dict[str, list[int]] = {}
+    loose: dict[str, list[int]] = {}
     for n, entry in enumerate(_entries()):
         first = entry.words[0]
         if first.startswith("~"):
             skeleton.setdefault(first[1:], []).append(n)
-        elif first.endswith("*"):
-            prefix.setdefault(first[:-1], []).append(n)
+            skeleton_base.setdefault(_without_feminine(first[1:]), []).append(n)
+            loose.setdefault(arabizi_loose(first[1:]), []).append(n)
         else:
             exact.setdefault(first, []).append(n)
+            stems.setdefault(stem(first), []).append(n)
 
     def frozen(d: dict[str, list[int]]) -> dict[str, tuple[int, ...]]:
         return {k: tuple(v) for k, v in d.items()}
 
-    return _Vocabulary(frozen(exact), frozen(prefix), tuple(sorted({len(k) for k in prefix})), frozen(skeleton))
+    return _Vocabulary(frozen(exact), frozen(stems), frozen(skeleton), frozen(skeleton_base), frozen(loose))
 
 
 @lru_cache(maxsize=8192)
 def _first_word_entries(token: str) -> tuple[int, ...]:
     """Indices (in vocabulary order) of the entries whose first word matches `token`."""
     vocab = _vocabulary()
-    found: set[int] = set()
-    for v in _variants(token):
-        found.update(vocab.exact.get(v, ()))
-        for length in vocab.prefix_lengths:
-            if length > len(v):
-                break
-            found.update(vocab.prefix.get(v[:length], ()))
+    found: set[int] = set(vocab.exact.get(token, ()))
+    found.update(vocab.stems.get(stem(token), ()))
     if _LATIN_WORD.fullmatch(token):
-        found.update(vocab.skeleton.get(arabizi_skeleton(token), ()))
+        skeleton = arabizi_skeleton(token)
+        found.update(vocab.skeleton.get(skeleton, ()))
+        found.update(vocab.skeleton_base.get(_without_feminine(skeleton), ()))
+        key = _loose_key(token)
+        if key:
+            found.update(vocab.loose.get(key, ()))
     return tuple(sorted(found))
 
 
 def _longest_entries(tokens: Sequence[str], i: int) -> list[_Entry]:
-    """The longest vocabulary entries matching the tokens from position i (all of that length, in vocabulary
-    order), or []."""
+    """The longest vocabulary entries matching the tokens from position i, and of those the best matched (all of
+    them, in vocabulary order), or []."""
     entries = _entries()
     best: list[_Entry] = []
-    best_len = 0
+    best_key = (0, 0)
     for n in _first_word_entries(tokens[i]):
         entry = entries[n]
         size = len(entry.words)
-        if size < best_len or i + size > len(tokens):
+        if size < best_key[0] or i + size > len(tokens):
             continue
-        if all(_word_matches(p, tokens[i + k]) for k, p in enumerate(entry.words[1:], start=1)):
-            if size > best_len:
-                best, best_len = [entry], size
-            else:
-                best.append(entry)
+        qualities = [_match_quality(p, tokens[i + k]) for k, p in enumerate(entry.words)]
+        if min(qualities) == 0:
+            continue
+        key = (size, sum(qualities))
+        if key > best_key:
+            best, best_key = [entry], key
+        elif key == best_key:
+            best.append(entry)
     return best
-
-
-def _word_matches(pattern: str, token: str) -> bool:
-    if pattern.startswith("~"):
-        return bool(_LATIN_WORD.fullmatch(token)) and arabizi_skeleton(token) == pattern[1:]
-    if pattern.endswith("*"):
-        stem = pattern[:-1]
-        return any(v.startswith(stem) for v in _variants(token))
-    return any(v == pattern for v in _variants(token))
 
 
 def _edit1(a: str, b: str) -> bool:
@@ -262,6 +304,7 @@ def _num(value: str, multiplier: str | None) -> float:
 def _patterns() -> dict[str, re.Pattern[str]]:
     cur = normalize_arabic(V.CURRENCY_PATTERN)
     size = normalize_arabic(V.SIZE_UNITS)
+    size_words = normalize_arabic(V.SIZE_WORDS)
     metre = normalize_arabic(V.METRE_UNITS)
     max_w = normalize_arabic(V.MAX_PRICE_WORDS)
     min_w = normalize_arabic(V.MIN_PRICE_WORDS)
@@ -279,7 +322,7 @@ def _patterns() -> dict[str, re.Pattern[str]]:
             rf"(?:up to|max(?:imum)?|under|less than|narrower than|до|не более|максимум|اقل من|حتى|لا يتجاوز)\s*"
             rf"(\d{{2,3}})\s*{size}{e}"
         ),
-        "size": re.compile(rf"{b}(\d{{2,3}})\s*{size}{e}"),
+        "size": re.compile(rf"{b}(\d{{2,3}})\s*(?:{size}|(?:cm\s*)?{size_words}){e}"),
         "metre": re.compile(rf"{b}(\d(?:\.\d{{1,2}})?)\s*{metre}{e}"),
         "range": re.compile(
             rf"(?:{between}\s*)?{b}{_NUM}\s*(?:{cur})?\s*{and_w}\s*{_NUM}\s*(?:{cur}){e}"
@@ -291,6 +334,7 @@ def _patterns() -> dict[str, re.Pattern[str]]:
         "bare": re.compile(rf"(?:{cur})\s*{_NUM}{e}|{b}{_NUM}\s*(?:{cur}){e}"),
         "seats": re.compile(rf"{b}(\d{{1,2}})[\s-]*{normalize_arabic(V.SEAT_WORDS)}{e}"),
         "budget": re.compile(r"budget|total|ميزاني|اجمالي|الاجمالي|бюджет|всего|итого|в сумме|mizan"),
+        "per_unit": re.compile(rf"(?<!\w){normalize_arabic(V.PER_UNIT_PATTERN)}(?!\w)"),
     }
 
 
@@ -327,6 +371,51 @@ def _language(raw: str, arabizi_hits: int) -> Language:
     return "en"
 
 
+_ARABIZI_VOWELS = re.compile(r"[aeiou2-9]")
+_PRICE_LEAD = re.compile(r"(?<![\w.])([a-z0-9']+)(\s+(?:men|min|mn|man)\b)?(?=\s*\d)")
+
+
+@cache
+def _arabizi_price_keys() -> dict[str, str]:
+    return {arabizi_loose(arabizi_skeleton(w)): w for w in V.ARABIZI_MAX_PRICE_WORDS}
+
+
+def _arabizi_price_words(text: str) -> str:
+    """Arabizi "less than" / "under" before a number in any spelling ("a2al men", "a8al min", "agal", "ta7t")
+    written the one way the price patterns know ("aqal min", "taht")."""
+
+    def canonical(m: re.Match[str]) -> str:
+        word = m.group(1)
+        if len(word) < 3 or not _ARABIZI_VOWELS.search(word) or word in V.STOPWORDS or word in _english_words():
+            return m.group(0)
+        found = _arabizi_price_keys().get(arabizi_loose(arabizi_skeleton(word)))
+        if found is None:
+            return m.group(0)
+        return f"{found} min" if m.group(2) else found
+
+    return _PRICE_LEAD.sub(canonical, text)
+
+
+@cache
+def _russian_translations() -> dict[str, tuple[str, ...]]:
+    out: dict[str, list[str]] = {}
+    for english, russian in V.RUSSIAN_NAME_WORDS:
+        for word in russian.split("|"):
+            for key in {normalize_text(word), stem(normalize_text(word))}:
+                out.setdefault(key, []).extend(normalize_text(english).split())
+    return {k: tuple(dict.fromkeys(v)) for k, v in out.items()}
+
+
+def _russian_name_words(tokens: Sequence[str]) -> list[str]:
+    """English name words for the Russian words of a query (RUSSIAN_NAME_WORDS), for lexical ranking."""
+    table = _russian_translations()
+    out: list[str] = []
+    for token in tokens:
+        if language_of(token) == "russian":
+            out.extend(table.get(token) or table.get(stem(token)) or ())
+    return list(dict.fromkeys(out))
+
+
 def _sku_candidates(raw: str) -> list[str]:
     tokens = [fold_homoglyphs(t) for t in ascii_digits(raw).split()]
     parts = [re.sub(r"[^0-9A-Za-z-]", "", t) for t in tokens]
@@ -342,6 +431,26 @@ def _sku_candidates(raw: str) -> list[str]:
     return out
 
 
+@cache
+def _place_words() -> tuple[frozenset[str], frozenset[str]]:
+    def words(spec: str) -> frozenset[str]:
+        return frozenset(x for w in spec.split("|") for x in (normalize_text(w), stem(normalize_text(w))))
+
+    return words(V.SPATIAL_WORDS), words(V.ROOM_WORDS)
+
+
+def _is_place(tokens: Sequence[str], i: int, size: int) -> bool:
+    """Whether the category words at tokens[i:i+size] name where the product goes rather than the product: after a
+    spatial preposition ("between desks", "تحت المكتب", "под стол"), or with a room word ("training room",
+    "قاعة التدريب", "конференц-зал")."""
+    spatial, rooms = _place_words()
+    before = [t for t in tokens[max(0, i - 2) : i] if t not in V.STOPWORDS or t in spatial]
+    if before and before[-1] in spatial:
+        return True
+    span = [*tokens[max(0, i - 1) : i + size + 1], *tokens[i : i + size][0].split("-")]
+    return any(t in rooms or stem(t) in rooms for t in span)
+
+
 def _combine(current: set[str] | None, new: set[str]) -> set[str]:
     if current is None:
         return set(new)
@@ -352,7 +461,8 @@ def _combine(current: set[str] | None, new: set[str]) -> set[str]:
 def parse_query(text: str) -> ParsedQuery:
     """Understand a customer's product query (any of EN / AR / RU / Arabizi)."""
     raw = text.strip()
-    norm = normalize_text(raw)
+    plain = normalize_text(raw)
+    norm = _arabizi_price_words(spell_out_numbers(plain))
     work = norm
     pats = _patterns()
     min_price: float | None = None
@@ -360,7 +470,7 @@ def parse_query(text: str) -> ParsedQuery:
     min_width: float | None = None
     max_width: float | None = None
 
-    extra_terms: list[str] = []
+    extra_terms: list[str] = count_terms(_TOKEN_RE.findall(work)) + _russian_name_words(_TOKEN_RE.findall(work))
     seats = pats["seats"].search(work)
     if seats:
         extra_terms += [seats.group(1), "seater", "person"]
@@ -416,6 +526,7 @@ def parse_query(text: str) -> ParsedQuery:
     consumed = [False] * len(tokens)
     arabizi_hits = 0
     category_positions: list[int] = []
+    places: list[set[str]] = []  # furniture named as where the product goes: "between desks", "training room"
     i = 0
     while i < len(tokens):
         best = _longest_entries(tokens, i)
@@ -430,7 +541,10 @@ def parse_query(text: str) -> ParsedQuery:
             concepts.append(entry.phrase)
             if entry.kind == "category":
                 if "category" not in seen_kinds:
-                    categories = _combine(categories, set(entry.values))
+                    if _is_place(tokens, i, best_len):
+                        places.append(set(entry.values))
+                    else:
+                        categories = _combine(categories, set(entry.values))
                     category_positions.append(i)
             elif entry.kind == "color" and "color" not in seen_kinds:
                 colors |= set(entry.values)
@@ -445,6 +559,10 @@ def parse_query(text: str) -> ParsedQuery:
             consumed[i + k] = True
         i += best_len
 
+    if categories is None:  # only a place was named ("something for the meeting room"): it is the best guess
+        for place in places:
+            categories = _combine(categories, place)
+
     # quantity ("10 chairs", "١٠ كراسي", "10 кресел") and total budgets
     quantity: int | None = None
     budget_total: float | None = None
@@ -453,7 +571,14 @@ def parse_query(text: str) -> ParsedQuery:
             quantity = int(tokens[pos - 1])
             consumed[pos - 1] = True
             break
-    if quantity and max_price is not None and pats["budget"].search(norm):
+    per_unit = pats["per_unit"].search(norm) or pats["per_unit"].search(plain)
+    if min_width is None and max_width is None and categories and categories <= set(V.SIZED_CATEGORIES):
+        # a bare number with desks or tables is their width ("maktab kahrabai abyad 160", "стол 140 на 70")
+        for t, used in zip(tokens, consumed, strict=True):
+            if not used and t.isdigit() and V.BARE_WIDTH_RANGE[0] <= int(t) <= V.BARE_WIDTH_RANGE[1]:
+                min_width, max_width = int(t) - 5.0, int(t) + 5.0
+                break
+    if quantity and max_price is not None and pats["budget"].search(norm) and not per_unit:
         budget_total = max_price
         max_price = round(budget_total / quantity, 2)
 

@@ -32,7 +32,7 @@ from tools.catalog.index import (
     VectorIndex,
     point_str,
 )
-from tools.catalog.lexical import document_vector, query_vector
+from tools.catalog.lexical import LEXICAL_VERSION, document_vector, query_vector
 from tools.catalog.normalize import canonical_sku, compact_sku, normalize_text
 from tools.catalog.product import Product
 from tools.catalog.query import ParsedQuery, SearchFilters, parse_query
@@ -66,11 +66,29 @@ class IndexReport(BaseModel):
 
 @dataclass
 class FusionWeights:
-    """Weighted reciprocal-rank fusion over the retrievers (dense per embedder, and "lex")."""
+    """Weighted reciprocal-rank fusion over the retrievers (dense per embedder, and "lex"); the lexical list counts by
+    its scores relative to its best (`lexical_power`), the dense lists by rank. Defaults chosen on the team set and the
+    tuning half of the unseen set (bench/search_quality.py), never on the held-out half."""
 
-    weights: dict[str, float] = field(default_factory=lambda: {"e5": 1.0, "use": 1.0, "lex": 1.0})
-    k: float = 20.0
+    weights: dict[str, float] = field(default_factory=lambda: {"e5": 1.0, "use": 1.0, "lex": 2.0})
+    k: float = 10.0
     out_of_stock_factor: float = 0.6
+    lexical_power: float | None = 4.0
+    """None: the lexical list counts by rank like the others. A number p: a lexical candidate counts
+    weight / (k + 1) × (score / best score)^p, so candidates with the same words count the same, and one that lacks
+    a rare word the query has ("dual", "8:seat") counts much less than one that has it, whatever their ranks."""
+
+    dense_factor: dict[str, float] = field(default_factory=lambda: {"arabizi": 0.5})
+    """Per query language, a factor on the dense retrievers' weights: the embedding models were not trained on
+    Arabizi (Arabic in Latin letters), which the lexical side matches by skeleton."""
+
+    def contribution(self, name: str, rank: int, score: float, best: float, language: str = "") -> float:
+        weight = self.weights.get(name, 0.0)
+        if name != "lex":
+            weight *= self.dense_factor.get(language, 1.0)
+        if name == "lex" and self.lexical_power is not None and best > 0:
+            return weight / (self.k + 1) * float((score / best) ** self.lexical_power)
+        return weight / (self.k + 1 + rank)
 
 
 def passage_text(p: Product) -> str:
@@ -112,6 +130,7 @@ def _payload(p: Product, content_hash: str, models: Sequence[str]) -> dict[str, 
         "stock": p.available_stock,
         "status": "active" if p.active else "inactive",
         "content_hash": content_hash,
+        "lexical": LEXICAL_VERSION,
         "models": list(models),
         "product": p.model_dump(mode="json"),
     }
@@ -196,7 +215,8 @@ class CatalogSearch:
         for pid, p in by_id.items():
             h = p.content_hash()
             old = existing.get(pid)
-            if old and old.get("content_hash") == h and old.get("models") == models:
+            same_vectors = old and old.get("lexical") == LEXICAL_VERSION and old.get("models") == models
+            if old and same_vectors and old.get("content_hash") == h:
                 payload = _payload(p, h, models)
                 if old != payload:
                     self.index.set_payload(pid, payload)
@@ -338,20 +358,21 @@ class CatalogSearch:
             if self.fusion.weights.get(name, 0.0) > 0
         ]
         if self.fusion.weights.get("lex", 0.0) > 0:
-            lex = query_vector(parsed.lexical_terms, _expansions(flt))
+            lex = query_vector(parsed.lexical_terms, _expansions(flt), arabizi=parsed.language == "arabizi")
             requests.append(RankRequest(using=SPARSE_NAME, flt=index_filter, limit=k, sparse=lex))
         clock.lap("prepare")
         # one batched round trip for the dense and lexical candidates (point ids only)
-        lists = self.index.rank(requests)
+        scores: list[list[float]] = []
+        lists = self.index.rank(requests, scores)
         clock.lap("rank")
         raw: dict[Ranked, float] = {}
         named: list[tuple[str, list[Ranked]]] = []
-        for request, ids in zip(requests, lists, strict=True):
+        for request, ids, values in zip(requests, lists, scores, strict=True):
             name = "lex" if request.sparse is not None else request.using
             named.append((name, ids))
-            weight, k0 = self.fusion.weights.get(name, 0.0), self.fusion.k + 1
-            for rank, pid in enumerate(ids):
-                raw[pid] = raw.get(pid, 0.0) + weight / (k0 + rank)
+            best = values[0] if values else 0.0
+            for rank, (pid, value) in enumerate(zip(ids, values, strict=True)):
+                raw[pid] = raw.get(pid, 0.0) + self.fusion.contribution(name, rank, value, best, parsed.language)
         order = sorted(raw, key=raw.__getitem__, reverse=True)
         clock.lap("fusion")
         ranked = self._top(order, raw, limit)

@@ -108,14 +108,21 @@ def full_read_ranking() -> Callable[[CatalogSearch, str, int], list[str]]:
         flt = _index_filter(parsed.filters)
         k = max(search.candidates, limit * 3)
         requests = [RankRequest(using=n, flt=flt, limit=k, dense=v) for n, v in search.embed_query(parsed).items()]
-        lex = query_vector(parsed.lexical_terms, _expansions(parsed.filters))
+        lex = query_vector(parsed.lexical_terms, _expansions(parsed.filters), arabizi=parsed.language == "arabizi")
         requests.append(RankRequest(using=SPARSE_NAME, flt=flt, limit=k, sparse=lex))
         scores: dict[str, float] = {}
-        for request, keys in zip(requests, search.index.rank(requests), strict=True):
-            weight = search.fusion.weights["lex" if request.sparse is not None else request.using]
-            for rank, key in enumerate(keys):
+        values: list[list[float]] = []
+        lists = search.index.rank(requests, values)
+        for request, keys, found in zip(requests, lists, values, strict=True):
+            name = "lex" if request.sparse is not None else request.using
+            weight = search.fusion.weights[name]
+            for rank, (key, value) in enumerate(zip(keys, found, strict=True)):
                 pid = point_str(key)
-                scores[pid] = scores.get(pid, 0.0) + weight / (search.fusion.k + rank + 1)
+                if name == "lex" and search.fusion.lexical_power is not None:
+                    part = weight / (search.fusion.k + 1) * (value / found[0]) ** search.fusion.lexical_power
+                else:
+                    part = weight / (search.fusion.k + rank + 1)
+                scores[pid] = scores.get(pid, 0.0) + part
         payloads = {h.id: h.payload for h in search.index.retrieve(list(scores))}
         assert len(payloads) == len(scores)
         for pid, payload in payloads.items():

@@ -5,7 +5,15 @@ import pytest
 from bench.search_quality import load_queries
 from tools.catalog import vocabulary as V
 from tools.catalog.normalize import arabizi_skeleton, canonical_sku, compact_sku, normalize_text
-from tools.catalog.query import _TOKEN_RE, _entries, _longest_entries, _spell, _word_matches, parse_query
+from tools.catalog.query import (
+    _TOKEN_RE,
+    _entries,
+    _longest_entries,
+    _match_quality,
+    _spell,
+    _word_matches,
+    parse_query,
+)
 
 CHAIRS = sorted(V.CHAIRS)
 
@@ -76,15 +84,18 @@ def test_sizes_are_not_prices() -> None:
 
 
 def _scan(tokens: list[str], i: int) -> list[str]:
-    """The longest vocabulary entries at position i, found the slow way: every entry tried."""
+    """The longest, then best matched, vocabulary entries at position i, found the slow way: every entry tried."""
     best: list[str] = []
-    best_len = 0
+    best_key = (0, 0)
     for entry in _entries():
         n = len(entry.words)
-        if n < best_len or i + n > len(tokens):
+        if i + n > len(tokens) or not all(_word_matches(p, tokens[i + k]) for k, p in enumerate(entry.words)):
             continue
-        if all(_word_matches(p, tokens[i + k]) for k, p in enumerate(entry.words)):
-            best, best_len = ([entry.phrase], n) if n > best_len else ([*best, entry.phrase], n)
+        key = (n, sum(_match_quality(p, tokens[i + k]) for k, p in enumerate(entry.words)))
+        if key > best_key:
+            best, best_key = [entry.phrase], key
+        elif key == best_key:
+            best.append(entry.phrase)
     return best
 
 
@@ -95,8 +106,8 @@ def test_vocabulary_lookup_finds_what_a_scan_of_every_entry_finds() -> None:
     alternatives = [a for spec, _ in [*V.CATEGORY_TERMS, *V.COLOR_TERMS, *V.MATERIAL_TERMS] for a in spec.split("|")]
     for n, alternative in enumerate(alternatives[::3]):
         words = alternative.replace("~", "").split()
-        ending = ("", "ات", "ing")[n % 3]  # the bare stem, an Arabic plural, an English form
-        texts.append(("ال" if n % 2 else "") + " ".join(w.replace("*", ending) for w in words))
+        ending = ("", "ات", "ing")[n % 3]  # the word, an Arabic plural, an English form
+        texts.append(("ال" if n % 2 else "") + " ".join(w + ending for w in words))
     texts += ["wal korsi", "بالكراسي والمكاتب", "ergonmic chiar", "kanaba jeld", "стулья и столы"]
     positions = 0
     for text in texts:

@@ -12,7 +12,7 @@ from tools.catalog.embedding import E5Embedder, EmbeddingCache
 from tools.catalog.index import QdrantEdgeIndex
 from tools.catalog.product import Product
 from tools.catalog.query import SearchFilters, parse_query
-from tools.catalog.search import CatalogSearch
+from tools.catalog.search import CatalogSearch, point_id
 
 
 @pytest.fixture(scope="module")
@@ -139,6 +139,21 @@ async def test_reindex_only_embeds_changes_and_survives_restart(
     report = await fresh.index_products([repriced, *renamed, *few[3:]])
     assert (report.upserted, report.embedded) == (12, 0)
     fresh.close()
+
+
+async def test_points_indexed_with_older_lexical_terms_are_rebuilt(
+    folder: Path, subset_products: list[Product], e5: E5Embedder, shared_cache: EmbeddingCache
+) -> None:
+    """A shared index that outlives a deploy: points whose lexical terms came from other code get new vectors
+    (from the embedding cache, nothing re-embedded), although the products did not change."""
+    search = CatalogSearch(QdrantEdgeIndex(folder / "lexical-version"), embedders=[e5], cache=shared_cache)
+    few = subset_products[:6]
+    await search.index_products(few)
+    stale = search.index.retrieve([point_id(few[0].canonical_sku)])[0].payload
+    search.index.set_payload(point_id(few[0].canonical_sku), {**stale, "lexical": "1"})
+    report = await search.index_products(few)
+    assert (report.upserted, report.unchanged, report.embedded) == (1, 5, 0)
+    search.index.close()  # the embedding cache is the session's
 
 
 FUSION_QUERIES = ["Zorro mesh chair black", "mesh chair", "office desk 160", "كرسي مكتب", "кресло", "black chair"]
