@@ -19,7 +19,7 @@ _SEGMENTS = re.compile(r"[,;\n،؛]+")
 _NAME_INTRO = re.compile(
     r"(?:my name is|name\s*:|name is|this is|i am|i'm|اسمي|الاسم|الإسم|انا|أنا|меня зовут|имя\s*:?|я)\s+"
     r"([^\d,;\n@،]{2,60})",
-    re.IGNORECASE
+    re.IGNORECASE,
 )
 # "Layla from Gulf Horizon Trading", "ليلى من شركة الأفق", "Лейла из компании Горизонт": a name, then where from.
 _FROM = re.compile(r"\s+(?:from|at|of|with|here from|من|مِن|в|из|от)\s+", re.IGNORECASE)
