@@ -14,7 +14,8 @@ DEMO_CHANNEL_ID = "3f9c1a22-7d54-4b8e-a1c0-5e6f7a8b9c0d"
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="NOOR_", env_file=".env", extra="ignore")
+    # An empty variable counts as unset: compose files and CI pass "" for what they do not configure.
+    model_config = SettingsConfigDict(env_prefix="NOOR_", env_file=".env", extra="ignore", env_ignore_empty=True)
 
     # Service
     host: str = "127.0.0.1"
