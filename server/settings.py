@@ -164,6 +164,9 @@ class Settings(BaseSettings):
     catalog_sync_on_start: bool = Field(
         default=True, description="Workers run a full sync at start when `products` is empty (or resume one)"
     )
+    catalog_ready_wait_seconds: float = Field(
+        default=30.0, ge=0, description="A starting worker waits at most this long for its start-up sync to answer"
+    )
     catalog_refresh_seconds: float = Field(
         default=30.0, gt=0, description="Each process re-reads changed products at least this often"
     )

@@ -95,6 +95,10 @@ class CatalogService:
             self.inventory = inventory_client(settings, pool, self._http)
             self.sync = CatalogSync(pool, self.inventory, indexer=self.local, request_counter=self.zoho_requests)
         self._tasks: list[asyncio.Task[None]] = []
+        self.started = asyncio.Event()
+        """Set once the start-up sync is done and this process's index holds its result: a worker answers no
+        customer before (at most `catalog_ready_wait_seconds`), so the first quotation after a start finds every
+        product instead of a catalog half loaded."""
         self.last_sync: SyncReport | None = None
 
     @property
@@ -108,6 +112,8 @@ class CatalogService:
         self._tasks.append(asyncio.create_task(self._warm_up(), name="catalog-warm-up"))
         if self.sync is not None:
             self._tasks.append(asyncio.create_task(self._schedule(), name="catalog-sync"))
+        else:
+            self.started.set()
 
     async def _warm_up(self) -> None:
         """Load the embedding models now, so that the first customer's search does not wait for them."""
@@ -130,26 +136,33 @@ class CatalogService:
         settings = self.settings
         if settings.catalog_sync_on_start:
             # a full sync when the table is empty, an interrupted run resumed, else the changes made while the
-            # service was down; the Zoho fake may still be starting (it lives in the API process): retry until it
-            # answers
+            # service was down (another worker's sync is waited for); the Zoho fake may still be starting (it lives
+            # in the API process): retry until it answers
             delay = 1.0
             while True:
                 try:
-                    await self._run(None)
+                    await self._run(None, wait=True)
                     break
                 except Exception:
                     log.info("catalog start-up sync: retrying in %.0fs", delay)
                     await asyncio.sleep(delay)
                     delay = min(delay * 2, 60.0)
+        await self._started()
         while True:
             await asyncio.sleep(settings.catalog_sync_interval_seconds)
             with contextlib.suppress(Exception):
                 await self._run(False)
 
-    async def _run(self, full: bool | None) -> None:
+    async def _started(self) -> None:
+        if not self.started.is_set():
+            with contextlib.suppress(Exception):  # another worker's sync reached this index through the table
+                await self.local.refresh()
+            self.started.set()
+
+    async def _run(self, full: bool | None, *, wait: bool = False) -> None:
         assert self.sync is not None
         try:
-            report = await self.sync.run(full)
+            report = await self.sync.run(full, wait=wait)
         except ZohoError as exc:
             log.warning("catalog sync stopped: %s (the next run resumes it)", exc)
             raise

@@ -96,6 +96,8 @@ class Pipeline:
         await self.pool.open(wait=True)
         self.catalog.start()
         self.sender.start()
+        with contextlib.suppress(TimeoutError):  # a start-up sync that takes longer only delays the first turns
+            await asyncio.wait_for(self.catalog.started.wait(), timeout=self.settings.catalog_ready_wait_seconds)
         self.dispatcher.start()
         self.ingestor.start()
         if self.releaser:

@@ -43,6 +43,7 @@ def spawn(
         "NOOR_DEBOUNCE_SECONDS": "0.2",
         "NOOR_DEBOUNCE_CAP_SECONDS": "1",
         "NOOR_POLL_INTERVAL_SECONDS": "0.05",
+        "NOOR_CATALOG_READY_WAIT_SECONDS": "0",  # no Zoho here: the workers answer without waiting for a catalog
         **env,
     }
     log = (data_dir / f"{command}-{time.monotonic_ns()}.log").open("wb")
