@@ -34,6 +34,12 @@ class Settings(BaseSettings):
     wazzup_base_url: str | None = None
     wazzup_channel_id: str = DEMO_CHANNEL_ID
     wazzup_timeout_seconds: float = 10.0
+    webhook_max_body_bytes: int = Field(
+        default=1_000_000, gt=0, description="A webhook body over this size is refused whole (413)"
+    )
+    webhook_max_items: int = Field(
+        default=500, gt=0, description="A webhook body with more messages and statuses than this is refused (413)"
+    )
 
     # Dispatcher: one turn at a time per chat, bursts grouped
     debounce_seconds: float = 1.5

@@ -119,6 +119,32 @@ async def test_malformed_bodies_get_clear_errors_and_the_service_stays_healthy(
     assert any("statuses must be a list" in error for error in row[0]["errors"])
 
 
+def deliveries_of(database_url: str, chat_id: str) -> int:
+    with psycopg.connect(database_url) as conn:
+        row = conn.execute(
+            "SELECT count(*) FROM webhook_deliveries WHERE body::text LIKE %s", (f"%{chat_id}%",)
+        ).fetchone()
+    return int(row[0]) if row else 0
+
+
+async def test_an_oversized_body_or_too_many_items_is_refused_whole_with_413(
+    noor: NoorClient, service_database_url: str
+) -> None:
+    padding = "x" * 1_100_000  # over the 1 MB default
+    huge = await noor.webhook({"messages": [inbound("971500000061", "Hi " + padding)]})
+    assert huge.status_code == 413
+    assert huge.json()["error"] == "body_too_large"
+    flood = await noor.webhook({"messages": [inbound("971500000062", f"hello {n}") for n in range(501)]})
+    assert flood.status_code == 413
+    assert flood.json()["error"] == "too_many_items"
+    assert deliveries_of(service_database_url, "971500000061") == 0  # nothing half-stored
+    assert deliveries_of(service_database_url, "971500000062") == 0
+    assert await noor.settle("971500000062", 0.8) == []
+    allowed = await noor.webhook({"messages": [inbound("971500000063", "Hi, do you have desks?")]})
+    assert allowed.status_code == 200
+    assert len(await noor.wait_for_replies("971500000063")) == 1
+
+
 async def test_a_429_from_wazzup_is_retried_without_a_duplicate(noor: NoorClient) -> None:
     await noor.faults("429", "429")
     await noor.say("971500000060", "Hello")

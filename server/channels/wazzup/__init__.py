@@ -25,7 +25,12 @@ class WazzupChannel:
         self._client: WazzupClient | None = None
 
     def webhook_router(self, bodies: Callable[[], RawBodies]) -> APIRouter:
-        return webhook_router(self.settings.wazzup_webhook_token.get_secret_value(), bodies)
+        return webhook_router(
+            self.settings.wazzup_webhook_token.get_secret_value(),
+            bodies,
+            max_body_bytes=self.settings.webhook_max_body_bytes,
+            max_items=self.settings.webhook_max_items,
+        )
 
     def ingestor(
         self, pool: AsyncConnectionPool[Any], on_work: Callable[[], None], poll_interval_seconds: float

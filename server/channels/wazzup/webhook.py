@@ -38,12 +38,15 @@ def _error(status: int, error: str, detail: str) -> Response:
     return JSONResponse({"error": error, "detail": detail}, status_code=status)
 
 
-def webhook_router(expected_token: str, bodies: Callable[[], RawBodies]) -> APIRouter:
-    """`POST /webhooks/wazzup?token=…`; `bodies` gives the durable store of raw bodies once the service is up."""
+def webhook_router(
+    expected_token: str, bodies: Callable[[], RawBodies], *, max_body_bytes: int, max_items: int
+) -> APIRouter:
+    """`POST /webhooks/wazzup?token=…`; `bodies` gives the durable store of raw bodies once the service is up.
+    A body over `max_body_bytes`, or with more than `max_items` messages and statuses, is refused whole (413)."""
     expected = expected_token.encode()
 
     async def wazzup_webhook(request: Request) -> Response:
-        return await _receive(request, expected, bodies())
+        return await _receive(request, expected, bodies(), max_body_bytes, max_items)
 
     router = APIRouter(tags=["webhooks"])
     router.add_api_route(
@@ -58,11 +61,31 @@ def webhook_router(expected_token: str, bodies: Callable[[], RawBodies]) -> APIR
     return router
 
 
-async def _receive(request: Request, expected: bytes, bodies: RawBodies) -> Response:
+async def _read_at_most(request: Request, limit: int) -> bytes | None:
+    """The body, or None as soon as it is longer than `limit` (a huge body is never held in memory)."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        return None
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+async def _receive(
+    request: Request, expected: bytes, bodies: RawBodies, max_body_bytes: int, max_items: int
+) -> Response:
     token = request.query_params.get("token", "")
     if not hmac.compare_digest(token.encode(), expected):
         return _error(403, "forbidden", "invalid webhook token")
-    raw = await request.body()
+    raw = await _read_at_most(request, max_body_bytes)
+    if raw is None:
+        log.warning("wazzup webhook: body over %s bytes refused", max_body_bytes)
+        return _error(413, "body_too_large", f"the body must be at most {max_body_bytes} bytes")
     try:
         body: Any = json.loads(raw)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
@@ -71,6 +94,10 @@ async def _receive(request: Request, expected: bytes, bodies: RawBodies) -> Resp
     if not isinstance(body, dict):
         log.warning("wazzup webhook: body is %s, not an object", type(body).__name__)
         return _error(400, "unexpected_body", "the body must be a JSON object")
+    items = sum(len(value) for key in ("messages", "statuses") if isinstance(value := body.get(key), list))
+    if items > max_items:
+        log.warning("wazzup webhook: %s items in one body refused (at most %s)", items, max_items)
+        return _error(413, "too_many_items", f"a body may carry at most {max_items} messages and statuses")
     if body.get("test") is not True:
         await bodies.store(raw.decode("utf-8"))
     return Response(OK_BODY, media_type=JSON)
