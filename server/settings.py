@@ -220,6 +220,12 @@ class Settings(BaseSettings):
         default=12.0, gt=0, description="Overall time for the provider to write a reply, tool calls included"
     )
 
+    # Quality review (issue 12): conversations quiet this long are reviewed offline on the checklist by the workers
+    quality_review_idle_minutes: float = Field(
+        default=30.0, ge=0, description="Review a conversation after this long without messages (0: never)"
+    )
+    quality_review_poll_seconds: float = Field(default=60.0, gt=0)
+
 
 @lru_cache
 def get_settings() -> Settings:

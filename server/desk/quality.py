@@ -64,11 +64,13 @@ REVIEW_COLUMNS = (
 
 TO_REVIEW_SQL = """
 SELECT c.id FROM conversations c
-  JOIN LATERAL (SELECT max(m.id) AS last_id FROM messages m WHERE m.conversation_id = c.id) m ON true
+  JOIN LATERAL (SELECT max(m.id) AS last_id, max(m.created_at) AS last_at FROM messages m
+                 WHERE m.conversation_id = c.id) m ON true
   LEFT JOIN LATERAL (SELECT max(q.last_message_id) AS reviewed FROM quality_reviews q
-                      WHERE q.conversation_id = c.id AND q.reviewer = %s) q ON true
+                      WHERE q.conversation_id = c.id AND q.reviewer = %(reviewer)s) q ON true
  WHERE m.last_id IS NOT NULL AND (q.reviewed IS NULL OR q.reviewed < m.last_id)
- ORDER BY c.id LIMIT %s
+   AND m.last_at <= now() - make_interval(secs => %(idle)s)
+ ORDER BY c.id LIMIT %(limit)s
 """
 
 
@@ -196,8 +198,10 @@ class QualityStore:
             ).fetchall()
         return [_review_of(row) for row in rows]
 
-    async def to_review(self, reviewer: str, limit: int = 100) -> list[int]:
-        """Conversations with messages their latest review by `reviewer` has not seen (or never reviewed)."""
+    async def to_review(self, reviewer: str, limit: int = 100, idle_seconds: float = 0.0) -> list[int]:
+        """Conversations with messages their latest review by `reviewer` has not seen (or never reviewed), quiet
+        for at least `idle_seconds` (a conversation still under way is reviewed when it pauses)."""
+        params = {"reviewer": reviewer, "limit": limit, "idle": idle_seconds}
         async with self.pool.connection() as conn:
-            rows = await (await conn.execute(TO_REVIEW_SQL, (reviewer, limit))).fetchall()
+            rows = await (await conn.execute(TO_REVIEW_SQL, params)).fetchall()
         return [int(row["id"]) for row in rows]

@@ -21,18 +21,21 @@ from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver
 
 from agent.context import Context
 from agent.models.base import SalesModel
+from agent.quality.offline import OfflineReviewer
 from graphs.sales import builder as sales_builder
 from server.channels import Channel
 from server.channels.wazzup import WazzupChannel
 from server.components.catalog import CatalogService
 from server.components.commerce import build_commerce
 from server.desk.escalations import ALERT_CHANNEL, PostgresEscalationDesk
+from server.desk.quality import QualityStore
 from server.settings import Settings
 from server.storage.conversations import WORK_CHANNEL
 from server.storage.database import make_pool
 from server.worker.dispatcher import Dispatcher
 from server.worker.jobs.alerts import AlertDispatcher, PostgresAlertDeduper
 from server.worker.jobs.idle_release import IdleReleaser
+from server.worker.jobs.quality_review import QualityReviewer
 from server.worker.media import build_media_service
 from server.worker.turns import GraphTurnRunner
 from tools.live_stock import LiveStock
@@ -90,6 +93,16 @@ class Pipeline:
         self.alerts = AlertDispatcher(
             self.pool, self.telegram, settings.base_url, poll_interval_seconds=settings.alert_poll_seconds
         )
+        self.quality = (
+            QualityReviewer(
+                QualityStore(self.pool),
+                OfflineReviewer(),
+                idle_seconds=settings.quality_review_idle_minutes * 60,
+                poll_interval_seconds=settings.quality_review_poll_seconds,
+            )
+            if settings.quality_review_idle_minutes
+            else None
+        )
         self._listener: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
@@ -103,6 +116,8 @@ class Pipeline:
         if self.releaser:
             self.releaser.start()
         self.alerts.start()
+        if self.quality:
+            self.quality.start()
         self._listener = asyncio.create_task(self._listen(), name="listen")
 
     async def stop(self) -> None:
@@ -110,6 +125,8 @@ class Pipeline:
             self._listener.cancel()
             await asyncio.gather(self._listener, return_exceptions=True)
         await self.alerts.stop()
+        if self.quality:
+            await self.quality.stop()
         if self.releaser:
             await self.releaser.stop()
         await self.ingestor.stop()

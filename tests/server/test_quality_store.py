@@ -4,7 +4,7 @@ escalations), reviews saved, replaced on re-review and read back; a real turn re
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -16,6 +16,7 @@ from agent.models.offline import OfflineModel
 from agent.quality.offline import OfflineReviewer
 from graphs.sales import builder
 from server.desk.quality import QualityStore
+from server.worker.jobs.quality_review import QualityReviewer
 from server.worker.turns import GraphTurnRunner, complete_turn, open_turn
 from tests.agent.quality.build import BAD_EN, CHAIRS, GOOD_EN, START, store_transcript, transcript
 from tests.support.conversation import Services, demo_services
@@ -146,3 +147,22 @@ async def test_a_real_turn_records_its_facts_and_its_figures_review_as_grounded(
     grounded = reviewer.review_now(loaded).score("no_invented_facts")
     assert grounded.score == 2
     assert "grounded" in grounded.note
+
+
+async def test_the_workers_job_reviews_quiet_conversations_once_and_waits_for_active_ones(
+    pool: AsyncConnectionPool[Any],
+) -> None:
+    store = QualityStore(pool)
+    quiet = await store_transcript(pool, BAD_EN, chat_id="971500000021")  # messages from November: long quiet
+    active = await store_transcript(pool, GOOD_EN, chat_id="971500000022", start=datetime.now(UTC))
+    job = QualityReviewer(store, OfflineReviewer(), idle_seconds=30 * 60, poll_interval_seconds=60)
+
+    assert await job.run_pass() is False  # one conversation was due, the batch was not full
+    reviewed = await store.reviews(quiet)
+    assert len(reviewed) == 1
+    assert reviewed[0].review.reviewer == "offline"
+    assert reviewed[0].review.total < reviewed[0].review.available  # the bad conversation lost points
+    assert await store.reviews(active) == []  # still under way: reviewed when it goes quiet
+
+    await job.run_pass()
+    assert [r.revision for r in await store.reviews(quiet)] == [1]  # nothing new: not reviewed again
