@@ -86,6 +86,18 @@ async def thread_detail(conn: AsyncConnection[Any], conversation_id: int) -> dic
         )
     ).fetchall()
     detail["handbacks"] = [dict(h) for h in handbacks]
+    reviews = await (
+        await conn.execute(
+            "SELECT episode, reviewer, total, available, maximum, summary, rules, reviewed_at FROM quality_reviews"
+            " WHERE conversation_id = %s ORDER BY episode DESC, reviewer",
+            (conversation_id,),
+        )
+    ).fetchall()
+    detail["reviews"] = [
+        dict(r)
+        | {"missed": [rule for rule in r["rules"] if rule["status"] == "judged" and rule["score"] < rule["max"]]}
+        for r in reviews
+    ]
     detail.update(await _commerce(conn, str(detail["thread_id"])))
     return detail
 

@@ -9,6 +9,10 @@ from typing import Any
 
 import httpx
 
+from agent.quality.offline import OfflineReviewer
+from server.desk.quality import QualityStore
+from server.storage.database import make_pool
+from tests.agent.quality.build import BAD_EN, store_transcript
 from tests.support.inbox import (
     DEMO_PASSWORD,
     FATIMA,
@@ -268,3 +272,28 @@ async def test_taking_a_bot_thread_from_the_inbox_and_the_escalations_api(
         detail = (await http.get(f"/api/v1/conversations/{conversation}", headers=headers)).json()
         assert detail["conversation"]["mode"] == "bot"
         assert detail["handbacks"][0]["note"] == "Нужна доставка в Абу-Даби"
+
+
+async def test_a_thread_shows_its_quality_review(service_url: str, service_database_url: str) -> None:
+    pool = make_pool(service_database_url, min_size=1, max_size=2)
+    await pool.open()
+    try:
+        conversation = await store_transcript(pool, BAD_EN, chat_id="971500000931")
+        store = QualityStore(pool)
+        loaded = await store.load_transcript(conversation)
+        assert loaded is not None
+        review = OfflineReviewer().review_now(loaded)
+        await store.save_review(review)
+    finally:
+        await pool.close()
+    manager = await sign_in(service_url)
+    try:
+        page = await manager.get(f"/inbox/threads/{conversation}")
+    finally:
+        await manager.aclose()
+    assert page.status_code == 200
+    assert "Quality review" in page.text
+    assert f"{review.total} / {review.available}" in page.text
+    missed = [r.rule for r in review.rules if r.status == "judged" and (r.score or 0) < r.max]
+    assert missed
+    assert all(rule in page.text for rule in missed)  # the rules the conversation lost points on
