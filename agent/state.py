@@ -49,6 +49,8 @@ class Request(TypedDict, total=False):
     materials: list[str]
     sizes: list[str]
     skus: list[str]
+    quantities: dict[str, int]
+    """Pieces per product code, when the customer gave each line its own quantity."""
     query: str
 
 

@@ -38,7 +38,9 @@ async def _lines(state: SalesState, catalog: CatalogSearch, commerce: Commerce, 
     """The products the customer chose, priced for them. Empty when nothing is chosen yet."""
     request = state.get("request", {})
     quantity = max(int(request.get("quantity") or 1), 1)
-    products = [p for p in [await catalog.get(sku) for sku in request.get("skus", [])] if p is not None]
+    per_item = request.get("quantities", {})  # "3 x OD-… and 6 x TC-…": each line its own quantity
+    chosen = [(await catalog.get(sku), per_item.get(sku.upper(), quantity)) for sku in request.get("skus", [])]
+    products = [(product, count) for product, count in chosen if product is not None]
     if not products:
         if request.get("skus") and not await catalog.count():
             # a worker that just started has not loaded the catalog yet: the turn is retried in a moment
@@ -47,7 +49,7 @@ async def _lines(state: SalesState, catalog: CatalogSearch, commerce: Commerce, 
     pricebook = None
     if customer.get("pricebook_id"):
         pricebook = await commerce.inventory.get_pricebook(customer["pricebook_id"])
-    return price_lines([(product, quantity) for product in products], pricebook)
+    return price_lines(products, pricebook)
 
 
 def _discount(

@@ -19,8 +19,14 @@ def merge_request(previous: Request, slots: Slots) -> Request:
         merged["colors"] = list(slots.colors)
     if slots.materials:
         merged["materials"] = list(slots.materials)
-    if slots.skus:
-        merged["skus"] = list(slots.skus)
+    item_skus = [item.sku.upper() for item in slots.items if item.sku]
+    if slots.skus or item_skus:
+        merged["skus"] = list(dict.fromkeys([*slots.skus, *item_skus]))
+    quantities = {item.sku.upper(): item.quantity for item in slots.items if item.sku and item.quantity}
+    if quantities:
+        merged["quantities"] = quantities
+    elif slots.skus or slots.quantity is not None:
+        merged.pop("quantities", None)  # a new product or one quantity for all replaces the per-line ones
     if slots.quantity is not None:
         merged["quantity"] = slots.quantity
     if slots.budget_total is not None:

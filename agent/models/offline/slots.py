@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from agent.understanding import Slots
+from agent.understanding import ItemRequest, Slots
 from tools.catalog.normalize import ascii_digits
 from tools.catalog.query import parse_query
 
@@ -167,6 +167,20 @@ def read_quantity(text: str) -> int | None:
     return int(bare.group(1)) if bare else None
 
 
+# "3 desks OD-TEMP-16080-WHT and 6 chairs TC-ZEPH-AA-GRY", "٣ مكاتب OD-… و ٣ كراسي TC-…": a quantity per code.
+_LINE = re.compile(
+    rf"(?<![\d.,])(\d{{1,5}})\s*(?:x|×|of|(?:{_UNIT_WORDS}))?\s*(?:\w+\s+){{0,2}}?"
+    r"([A-Za-z]{2,4}(?:-[A-Za-z0-9]{1,8}){2,5})(?![\w-])",
+    re.IGNORECASE,
+)
+
+
+def read_items(text: str) -> list[ItemRequest]:
+    """One line per product code that has its own quantity, when the message names several codes."""
+    lines = [ItemRequest(sku=code.upper(), quantity=int(count)) for count, code in _LINE.findall(ascii_digits(text))]
+    return lines if len({line.sku for line in lines}) >= 2 else []
+
+
 def read_slots(text: str) -> Slots:
     plain = ascii_digits(text)
     parsed = parse_query(plain)
@@ -197,5 +211,6 @@ def read_slots(text: str) -> Slots:
         in_stock_only=filters.in_stock_only,
         skus=list(dict.fromkeys([*filters.skus, *product_codes(plain)])),
         pick=pick,
+        items=read_items(plain),
         email=email.group(0) if email else None,
     )
