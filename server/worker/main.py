@@ -104,6 +104,7 @@ class Pipeline:
             else None
         )
         self._listener: asyncio.Task[None] | None = None
+        self._warm_up: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
         await self.pool.open(wait=True)
@@ -116,6 +117,7 @@ class Pipeline:
         if self.releaser:
             self.releaser.start()
         self.alerts.start()
+        self._warm_up = asyncio.create_task(self.media.warm_up(), name="speech-warm-up")
         if self.quality:
             self.quality.start()
         self._listener = asyncio.create_task(self._listen(), name="listen")
@@ -124,6 +126,9 @@ class Pipeline:
         if self._listener:
             self._listener.cancel()
             await asyncio.gather(self._listener, return_exceptions=True)
+        if self._warm_up:
+            self._warm_up.cancel()
+            await asyncio.gather(self._warm_up, return_exceptions=True)
         await self.alerts.stop()
         if self.quality:
             await self.quality.stop()

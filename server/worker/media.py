@@ -94,6 +94,17 @@ class MediaService:
         self._limit = asyncio.Semaphore(max(1, concurrency))
         self._on_close = list(on_close)
 
+    async def warm_up(self) -> None:
+        """Load the local speech models now (offline Whisper assembles and verifies its weights on first use, which
+        takes seconds to minutes on a cold machine): the first voice note is then not the one that waits."""
+        for named in self.transcribers:
+            load = getattr(named.transcriber, "load", None)
+            if callable(load):
+                try:
+                    await asyncio.to_thread(load)
+                except Exception as exc:  # the note itself will get the honest "please type" answer
+                    log.warning("could not load the %s speech model: %s", named.name, exc)
+
     async def aclose(self) -> None:
         await self.downloader.aclose()
         for closable in [*(t.transcriber for t in self.transcribers), self.describer]:
