@@ -3,18 +3,15 @@ otherwise "nothing linked"."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Literal
 
+from agent.policies.order_reference import parse_order_reference
 from agent.services.customers import CustomerRecord
 from agent.state import Customer
 from tools.zoho import SalesOrder, ZohoInventoryClient, phone_to_e164
-
-_SO_NUMBER = re.compile(r"\bSO[\s\-#:]*0*(\d{1,10})\b", re.IGNORECASE)
-_REFERENCE = re.compile(r"\bWA-\d{6,15}-Q\d+\b", re.IGNORECASE)
 
 OrderStatusReason = Literal["found", "not_found", "not_linked", "no_reference"]
 
@@ -52,17 +49,6 @@ class OrderStatus:
             "total": None if self.total is None else str(self.total),
             "currency": self.currency,
         }
-
-
-def parse_order_reference(text: str) -> tuple[Literal["number", "reference"], str] | None:
-    """("number", "SO-00417") / ("reference", "WA-971501234567-Q7") found in a message, else None."""
-    reference = _REFERENCE.search(text)
-    if reference:
-        return "reference", reference.group(0).upper()
-    number = _SO_NUMBER.search(text)
-    if number:
-        return "number", f"SO-{int(number.group(1)):05d}"
-    return None
 
 
 async def _belongs(inventory: ZohoInventoryClient, order: SalesOrder, customer: CustomerRecord) -> bool:

@@ -16,21 +16,16 @@ from agent.models.offline.details import DETAIL_QUESTIONS, confirms, declines, r
 from agent.models.offline.details import wants_discount as asks_discount
 from agent.models.offline.intents import NOT_NOW, OUT_OF_CATALOG, PRICE_STOCK, QUOTATION, classify, faq_topic
 from agent.models.offline.slots import read_slots
+from agent.policies.order_reference import parse_order_reference
 from agent.understanding import Intent, Question, Understanding
-
-_SO_NUMBER = re.compile(r"\bSO[\s\-#:]*0*(\d{1,10})\b", re.IGNORECASE)
-_QUOTE_REFERENCE = re.compile(r"\bWA-\d{6,15}-Q\d+\b", re.IGNORECASE)
 
 # Intents that change the subject even in the middle of a quotation (a product search only with a product named).
 _NEW_TOPIC: frozenset[Intent] = frozenset({"complaint", "human_request", "order_status"})
 
 
 def _order_number(text: str) -> str | None:
-    reference = _QUOTE_REFERENCE.search(text)
-    if reference:
-        return reference.group(0).upper()
-    number = _SO_NUMBER.search(text)
-    return f"SO-{int(number.group(1)):05d}" if number else None
+    parsed = parse_order_reference(text)
+    return parsed[1] if parsed else None
 
 
 # "deliver to our Al Barsha office", "address: …", "ship to …": an address the customer gives unasked.

@@ -4,10 +4,11 @@ from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
+from agent.policies.order_reference import parse_order_reference
 from agent.policies.pricing import QuoteLine, quote_totals
 from agent.services.crm import CrmStages, DealLink, opportunity_key
 from agent.services.customers import CustomerRecord
-from agent.services.orders import order_status, parse_order_reference
+from agent.services.orders import order_status
 from tests.agent.commerce.conftest import Commerce
 from tools.zoho import Deal, NewSalesOrder, NewSalesOrderLine
 
