@@ -88,6 +88,9 @@ class Slots(BaseModel):
     not_sold: str | None = Field(
         default=None, description="A kind of product asked for that an office-furniture shop does not sell"
     )
+    opt_out: bool = Field(
+        default=False, description="Asks not to be messaged again: stop, unsubscribe, no more reminders, no thanks"
+    )
 
 
 class Understanding(BaseModel):

@@ -219,6 +219,26 @@ _FRUSTRATION = _rx(
     r"\b(?:mo fahim|mb fahim|ma tefham|ma tifham|ma fhmt|bala fayda)\b",
 )
 
+# ----- opting out of messages ("stop", "don't message me again") ---------------------------------------
+
+# A whole-message "no thanks" opts out too: it is what customers answer a reminder they do not want.
+_OPT_OUT = _rx(
+    r"^(?:stop|unsubscribe|no thanks?|no,? thank you|not interested)[.! ]*$",
+    r"\b(?:stop|quit|no more)\s+(?:\w+\s+)?(?:messag\w*|texting|writing|sending|contacting|reminders?|spam\w*)\b",
+    r"\b(?:do not|don'?t|never|pls don'?t|please don'?t)\s+(?:\w+\s+)?(?:message|text|write|contact|msg|remind)\w*"
+    r"\s+(?:me|us)\b",
+    r"\b(?:unsubscribe|opt me out|remove me from|take me off)\b",
+    r"^(?:لا|لأ)[،, ]*(?:شكرا|شكرًا|مشكور|مشكورين)[.! ]*$",
+    r"(?:لا|ما)\s*(?:تراسلوني|تراسلني|ترسلوا لي|ترسلولي|ترسل لي|تتواصلوا معي|تتصلوا|تكتبوا لي|تزعجوني)",
+    r"(?:توقفوا|وقفوا|اوقفوا|بطلوا)\s+(?:عن\s+)?(?:ال)?(?:رسائل|مراسل|ارسال|تذكير)",
+    r"الغاء الاشتراك",
+    r"^(?:нет,? спасибо|стоп|отписаться)[.! ]*$",
+    r"не\s+(?:пишите|присылайте|беспокойте|звоните)",
+    r"больше\s+не\s+(?:пишите|присылайте|надо писать|беспокойте)",
+    r"отпишите|хватит (?:писать|присылать)",
+    r"^(?:la|laa)[, ]*(?:shukran|shokran|shukrn|mashkoor)[.! ]*$",
+    r"\b(?:la|ma)\s*(?:traslni|trasilni|trasloni|tkalmoni|tkalemni|ttwaslo)\b",
+)
 
 # Whole phrases only: a bare "manager" is as often a manager's desk or chair as a person.
 _PERSON_WORDS = cue_words(
@@ -308,6 +328,10 @@ def destination_abroad(text: str) -> str | None:
 
 def mentions_plan(text: str) -> bool:
     return bool(_DRAWINGS.search(normalise(text)))
+
+
+def opts_out(text: str) -> bool:
+    return bool(_OPT_OUT.search(normalise(text)))
 
 
 def frustrated(text: str) -> bool:

@@ -73,6 +73,7 @@ def understand_text(text: str, asked: Sequence[Question] = ()) -> Understanding:
             "person_requested": cues.asks_for_person(text),
             "complaint": cues.complains(text),
             "frustrated": cues.frustrated(text),
+            "opt_out": cues.opts_out(text),
             "payment_terms": cues.payment_terms_asked(text),
             "delivery_date_asked": cues.delivery_date_asked(text),
             "delivery_outside_uae": cues.destination_abroad(text),

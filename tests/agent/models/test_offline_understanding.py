@@ -89,3 +89,23 @@ def test_details_given_together_answer_the_details_question() -> None:
     assert understood.slots.customer_name == "Omar Saeed"
     assert understood.slots.email == "omar@saeedcontracting.ae"
     assert understood.slots.company == "Saeed Contracting LLC"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "pls stop sending me reminders",
+        "no thanks",
+        "لا شكرا",
+        "لا ترسلوا لي رسائل بعد اليوم",
+        "не пишите мне больше",
+        "la shukran",
+    ],
+)
+def test_asking_not_to_be_messaged_is_an_opt_out(text: str) -> None:
+    assert understand_text(text).slots.opt_out
+
+
+@pytest.mark.parametrize("text", ["can I stop by your showroom on Sunday?", "no thanks, just the 4 chairs then"])
+def test_ordinary_words_are_no_opt_out(text: str) -> None:
+    assert not understand_text(text).slots.opt_out
