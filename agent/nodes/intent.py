@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
+from langchain_core.messages import HumanMessage
 from langgraph.runtime import Runtime
 from langgraph.types import Command
 
 from agent.context import Context
 from agent.conversation import conversation
-from agent.models.offline.slots import read_slots
 from agent.policies.media import reply_about_files
 from agent.policies.request import merge_request, resolve_pick
 from agent.state import Customer, Request, SalesState
@@ -91,8 +91,9 @@ async def intent(
         )
     described = [photo for photo in state.get("media", {}).get("photos", []) if photo]
     if described and not (slots.categories or slots.skus):
-        # a photo the vision model described: search for what it shows
-        seen = read_slots(" ".join(described[0].values()))
+        # a photo the vision model described: search for what it shows, as the model reads the description
+        description = HumanMessage(content=" ".join(described[0].values()))
+        seen = (await model.understand([description], state["language"], [])).slots
         slots = slots.model_copy(update={k: getattr(seen, k) for k in ("categories", "colors", "materials")})
         understanding = understanding.model_copy(update={"intents": ["product_search"], "slots": slots})
     kind = understanding.intent
@@ -132,6 +133,9 @@ async def intent(
         return Command(goto="quote", update=update | {"intent": "quotation"})
     if kind == "order_status":
         return Command(goto="order_status", update=update)
+    if slots.opt_out and kind not in PERSON_INTENTS and not (slots.skus or slots.categories):
+        # "stop", "لا شكرا": acknowledged in words; the service records the opt-out and sends nothing unprompted
+        return Command(goto="escalate", update=update | {"facts": {"kind": "opted_out"}})
     if kind == "greeting" and state.get("customer", {}).get("returning"):
         update["facts"] = {"kind": "greeting_returning"}
     return Command(goto="retrieve" if kind in NEEDS_RETRIEVAL else "escalate", update=update)

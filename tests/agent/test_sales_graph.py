@@ -164,3 +164,24 @@ async def test_the_model_is_never_the_source_of_a_number(services: Services) -> 
     assert "XX-FAKE-001" not in reply
     for option in (await chat.state())["offered"]:
         assert money(option["price"]) in reply
+
+
+@pytest.mark.parametrize(
+    ("first", "opt_out", "expected"),
+    [
+        ("need 6 mesh chairs under 900 each", "please stop sending me messages", "reminders"),
+        ("عندكم مكاتب خشب؟", "لا شكرا", "تذكير"),
+        ("нужны стулья для переговорной", "не пишите мне больше", "напоминания"),
+    ],
+)
+async def test_a_customer_who_opts_out_is_told_no_more_reminders_will_come(
+    services: Services, first: str, opt_out: str, expected: str
+) -> None:
+    chat = Conversation(services)
+    await chat.say(first)
+    reply = await chat.say(opt_out)
+    state = await chat.state()
+    assert state["understanding"]["slots"]["opt_out"]
+    assert expected in reply
+    assert "?" not in reply
+    assert not state.get("escalation", {}).get("active")
