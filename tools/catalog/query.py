@@ -14,6 +14,7 @@ from functools import cache, lru_cache
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+from spellchecker import SpellChecker
 
 from tools.catalog import vocabulary as V
 from tools.catalog.normalize import (
@@ -275,12 +276,18 @@ def _english_words_sorted() -> tuple[str, ...]:
     return tuple(sorted(_english_words()))
 
 
+@cache
+def _english_dictionary() -> SpellChecker:
+    """A maintained English word list: a real word ("weather", "setting") is never a typo of a catalog word."""
+    return SpellChecker(language="en", distance=1)
+
+
 @lru_cache(maxsize=8192)
 def _spell(token: str) -> str:
     """Correct one typo in an English vocabulary word ("ergonmic" → "ergonomic")."""
     if len(token) < 5 or not token.isalpha() or not token.isascii() or token in _english_words():
         return token
-    if token in V.STOPWORDS:
+    if token in V.STOPWORDS or token in _english_dictionary():
         return token
     for word in _english_words_sorted():
         if _edit1(token, word):

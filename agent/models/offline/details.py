@@ -84,9 +84,12 @@ _AREA_WORDS = re.compile(
     re.IGNORECASE,
 )
 YES = re.compile(
-    r"^\s*(?:yes|yeah|yep|yup|sure|ok(?:ay)?|confirm(?:ed)?|go ahead|proceed|correct|agreed|deal|please do|"
+    r"^\s*(?:yes|yeah|yep|yup|ya|sure|ok(?:ay)?|k|confirm(?:ed)?|go ahead|go for it|proceed|correct|agreed|deal|"
+    r"please do|sounds good|looks good|all good|perfect|fine|let'?s do it|do it|send it|👍|✅|👌|"
+    r"na3am|n3am|aywa|aiwa|akid|akeed|tamam|tmam|mashi|"
     r"نعم|ايوه|إيوه|ايوا|اي|أكيد|اكيد|تمام|موافق|أؤكد|اؤكد|أكد|اكد|مؤكد|تم|"
-    r"да|подтверждаю|подтвердить|согласен|согласна|верно|хорошо|оформляйте|давайте)\b",
+    r"да|ага|угу|ок|конечно|подтверждаю|подтвердить|согласен|согласна|верно|хорошо|оформляйте|давайте)"
+    r"(?![^\W\d_])",
     re.IGNORECASE,
 )
 NO = re.compile(

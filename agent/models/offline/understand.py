@@ -9,7 +9,7 @@ A real change of topic (a complaint, a request for a person, a new product searc
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from agent.models.offline import cues
 from agent.models.offline.details import DETAIL_QUESTIONS, confirms, declines, read_details, requested_percent
@@ -46,17 +46,24 @@ def _whole_word(text: str, match: re.Match[str]) -> str:
     return text[start:end]
 
 
-def understand_text(text: str, asked: Sequence[Question] = ()) -> Understanding:
-    slots = read_slots(text)
-    product_cues = bool(slots.categories or slots.skus or slots.pick or slots.colors or slots.materials)
-    primary, topic = classify(text, has_product_cues=product_cues)
+def _without(text: str, values: Iterable[str]) -> str:
+    """The message without the contact details read from it: "Mathew Training Centre" names no training table."""
+    for value in sorted(values, key=len, reverse=True):
+        text = text.replace(value, " , ")
+    return text
 
+
+def understand_text(text: str, asked: Sequence[Question] = ()) -> Understanding:
     # a bare segment is taken for a name only when the bot asked for the name; "I'm Sara" always is
     details = read_details(text, {} if "name" in asked else {"name": "?"}, [q for q in asked if q in DETAIL_QUESTIONS])
     if "delivery_area" in details and not (
         "delivery_area" in asked or len(details) >= 2 or _ADDRESS_INTRO.search(text)
     ):
         del details["delivery_area"]  # "office chairs for our office in Dubai" names no delivery address yet
+    slots = read_slots(_without(text, details.values()))
+    product_cues = bool(slots.categories or slots.skus or slots.pick or slots.colors or slots.materials)
+    primary, topic = classify(text, has_product_cues=product_cues)
+
     confirmation = "yes" if confirms(text) else "no" if declines(text) else None
     no_quote_yet = bool(NOT_NOW.search(text))
     not_sold = OUT_OF_CATALOG.search(text)
@@ -97,6 +104,9 @@ def understand_text(text: str, asked: Sequence[Question] = ()) -> Understanding:
             answers = "choice"
     if answers in DETAIL_QUESTIONS or answers == "confirmation":
         primary = "quotation"  # the quotation under way goes on: an address is not a delivery question
+    if slots.skus or primary in _NEW_TOPIC - {"order_status"}:
+        # the code names the product, and a complaint or a call for a person is no search: no catalog words
+        slots = slots.model_copy(update={"categories": [], "colors": [] if slots.skus else slots.colors})
     intents: list[Intent] = [primary]
     if slots.skus and PRICE_STOCK.search(text):
         intents.append("price_stock")
