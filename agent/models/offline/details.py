@@ -185,6 +185,13 @@ def _split_from(value: str) -> tuple[str, str]:
     return (parts[0].strip(), parts[1].strip()) if len(parts) == 2 else (value.strip(), "")
 
 
+def _continues_address(piece: str) -> bool:
+    """A piece after an address that is more of it: a unit, a building, an area ("Bay Square 7"), not "3 x"."""
+    letters = sum(c.isalpha() for c in piece)
+    looks_like_a_place = any(c.isdigit() for c in piece) or _AREA_WORDS.search(piece) or emirate_of(piece)
+    return letters >= 2 and bool(looks_like_a_place)
+
+
 def _is_name_from_company(value: str) -> bool:
     name, company = _split_from(value)
     return bool(company) and _is_name(name) and bool(_COMPANY_MARKERS.search(company))
@@ -215,11 +222,7 @@ def read_details(text: str, known: Customer, asked: list[str]) -> Details:
             parts = [_LEADING_PREPOSITION.sub("", value)]
             # an address runs on over commas while the pieces look like one ("Office 12, Bay Square 7, Business Bay")
             for following in clauses[index + 1 :]:
-                if following.label is not None or not (
-                    any(c.isdigit() for c in following.text)
-                    or _AREA_WORDS.search(following.text)
-                    or emirate_of(following.text)
-                ):
+                if following.label is not None or not _continues_address(following.text):
                     break
                 parts.append(following.text)
                 following.label = "address-part"

@@ -10,13 +10,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
+from functools import cache
 
-from agent.models.offline import cues
+from agent.models.offline import cues, intents
+from agent.models.offline import details as detail_rules
 from agent.models.offline.details import DETAIL_QUESTIONS, confirms, declines, read_details, requested_percent
 from agent.models.offline.details import wants_discount as asks_discount
 from agent.models.offline.intents import NOT_NOW, OUT_OF_CATALOG, PRICE_STOCK, QUOTATION, classify, faq_topic
 from agent.models.offline.slots import read_slots
+from agent.models.offline.spelling import CueSpeller, words_of_patterns
 from agent.policies.order_reference import parse_order_reference
+from agent.policies.quote_details import EMIRATES
 from agent.understanding import Intent, Question, Understanding
 
 # Intents that change the subject even in the middle of a quotation (a product search only with a product named).
@@ -53,14 +57,25 @@ def _without(text: str, values: Iterable[str]) -> str:
     return text
 
 
+@cache
+def _speller() -> CueSpeller:
+    # place names are words too: "ajman" is not a typo of "amman"
+    places = {word for names in EMIRATES.values() for name in names for word in name.split()}
+    return CueSpeller(words_of_patterns(cues, intents, detail_rules) | places)
+
+
 def understand_text(text: str, asked: Sequence[Question] = ()) -> Understanding:
+    written = text
+    text = _speller().correct(text)  # cue words with typos read as meant; details as written
     # a bare segment is taken for a name only when the bot asked for the name; "I'm Sara" always is
-    details = read_details(text, {} if "name" in asked else {"name": "?"}, [q for q in asked if q in DETAIL_QUESTIONS])
+    details = read_details(
+        written, {} if "name" in asked else {"name": "?"}, [q for q in asked if q in DETAIL_QUESTIONS]
+    )
     if "delivery_area" in details and not (
-        "delivery_area" in asked or len(details) >= 2 or _ADDRESS_INTRO.search(text)
+        "delivery_area" in asked or len(details) >= 2 or _ADDRESS_INTRO.search(written)
     ):
         del details["delivery_area"]  # "office chairs for our office in Dubai" names no delivery address yet
-    slots = read_slots(_without(text, details.values()))
+    slots = read_slots(_without(written, details.values()))
     product_cues = bool(slots.categories or slots.skus or slots.pick or slots.colors or slots.materials)
     primary, topic = classify(text, has_product_cues=product_cues)
 
