@@ -45,7 +45,7 @@ _LABELS: tuple[tuple[str, str], ...] = (
     ),
     (
         "address",
-        _ARABIC + r"(?:التوصيل|توصيل|العنوان|عنوان التوصيل|الموقع)\s*(?:إلى|الى|على|في|لـ|ل|:)?\s*",
+        _ARABIC + r"(?:التوصيل|توصيل|توصلون|توصلوا|وصلوا|العنوان|عنوان التوصيل|الموقع)\s*(?:إلى|الى|على|في|لـ|ل|:)?\s*",
     ),
     ("address", r"(?<!\w)(?:доставка|доставкой|доставьте|доставить|адрес(?: доставки)?)\s*(?:в|на|до|по|:)?\s*"),
     (
@@ -55,6 +55,10 @@ _LABELS: tuple[tuple[str, str], ...] = (
     ),
     ("request", _ARABIC + r"(?:نبي|نبغى|ابي|أبي|ابغى|أبغى|ابغي|نحتاج|احتاج|أحتاج|محتاج|اريد|أريد|عرض سعر|ودي|حاب)"),
     ("request", r"(?<!\w)(?:нужн\w*|оформите|пришлите|хочу|хотим|интересу\w*)"),
+    # a question ends the field before it: "доставка в Абу-Даби сколько будет?"
+    ("question", _LATIN + r"(?:how much|how long|how many|what|when|can you|could you|do you|is there)\b"),
+    ("question", _ARABIC + r"(?:كم|متى|هل|وش|ايش|شو)(?!\w)"),
+    ("question", r"(?<!\w)(?:сколько|когда|можно|есть ли|какой|какая)(?!\w)"),
 )
 _LABEL = re.compile("|".join(f"(?P<l{i}>{pattern})" for i, (_, pattern) in enumerate(_LABELS)), re.IGNORECASE)
 _GREETING = re.compile(
@@ -190,6 +194,11 @@ def _continues_address(piece: str) -> bool:
     letters = sum(c.isalpha() for c in piece)
     looks_like_a_place = any(c.isdigit() for c in piece) or _AREA_WORDS.search(piece) or emirate_of(piece)
     return letters >= 2 and bool(looks_like_a_place)
+
+
+def names_an_address(text: str) -> bool:
+    """Whether the message labels an address ("deliver to …", "التوصيل …", "доставка в …")."""
+    return any(clause.label == "address" and clause.text for clause in _clauses(text))
 
 
 def _is_name_from_company(value: str) -> bool:

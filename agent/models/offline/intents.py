@@ -5,6 +5,7 @@ Data, not logic: the patterns are word stems in English, Arabic (MSA and Gulf), 
 
 from __future__ import annotations
 
+import re
 from typing import Literal
 
 from agent.models.offline.cues import asks_for_person, complains
@@ -228,17 +229,19 @@ OUT_OF_CATALOG = cue_words(
 )
 
 
+_TOPICS: tuple[tuple[FaqTopic, re.Pattern[str]], ...] = (
+    ("delivery", DELIVERY),
+    ("warranty", WARRANTY),
+    ("payment", PAYMENT),
+    ("returns", RETURNS),
+    ("company", COMPANY),
+)
+
+
 def faq_topic(text: str) -> FaqTopic | None:
-    for topic, pattern in (
-        ("delivery", DELIVERY),
-        ("warranty", WARRANTY),
-        ("payment", PAYMENT),
-        ("returns", RETURNS),
-        ("company", COMPANY),
-    ):
-        if pattern.search(text):
-            return topic  # type: ignore[return-value]
-    return None
+    """The topic asked about first: "warranty, and how long to deliver?" is first about the warranty."""
+    found = [(match.start(), topic) for topic, pattern in _TOPICS if (match := pattern.search(text))]
+    return min(found)[1] if found else None
 
 
 def classify(text: str, *, has_product_cues: bool) -> tuple[Intent, FaqTopic | None]:
@@ -260,7 +263,7 @@ def classify(text: str, *, has_product_cues: bool) -> tuple[Intent, FaqTopic | N
         return "faq", topic
     codes = product_codes(stripped)
     if codes and read_quantity(stripped):
-        return "product_question", None  # "10 of MC-AIRO-MB-BLK": that product, in that quantity
+        return "price_stock", None  # "10 of MC-AIRO-MB-BLK": what that many cost and whether there are enough
     if codes and PRICE_STOCK.search(stripped):
         return "price_stock", None  # "price and stock of MC-AIRO-MB-BLK"
     if has_product_cues or PRICE_STOCK.search(stripped) or OUT_OF_CATALOG.search(stripped):

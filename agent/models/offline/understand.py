@@ -14,7 +14,14 @@ from functools import cache
 
 from agent.models.offline import cues, intents
 from agent.models.offline import details as detail_rules
-from agent.models.offline.details import DETAIL_QUESTIONS, confirms, declines, read_details, requested_percent
+from agent.models.offline.details import (
+    DETAIL_QUESTIONS,
+    confirms,
+    declines,
+    names_an_address,
+    read_details,
+    requested_percent,
+)
 from agent.models.offline.details import wants_discount as asks_discount
 from agent.models.offline.intents import NOT_NOW, OUT_OF_CATALOG, PRICE_STOCK, QUOTATION, classify, faq_topic
 from agent.models.offline.slots import read_slots
@@ -30,14 +37,6 @@ _NEW_TOPIC: frozenset[Intent] = frozenset({"complaint", "human_request", "order_
 def _order_number(text: str) -> str | None:
     parsed = parse_order_reference(text)
     return parsed[1] if parsed else None
-
-
-# "deliver to our Al Barsha office", "address: …", "ship to …": an address the customer gives unasked.
-_ADDRESS_INTRO = re.compile(
-    r"\b(?:deliver(?:y|ed)?\s+(?:to|at|in)|ship\s+to|address\s*:|our address|located (?:at|in))\b"
-    r"|(?:التوصيل|توصيل|وصلوا|العنوان)\s*(?:إلى|الى|على|في|:)|(?:доставка|доставьте|адрес)\s*(?:в|на|:)",
-    re.IGNORECASE,
-)
 
 
 def _whole_word(text: str, match: re.Match[str]) -> str:
@@ -71,9 +70,7 @@ def understand_text(text: str, asked: Sequence[Question] = ()) -> Understanding:
     details = read_details(
         written, {} if "name" in asked else {"name": "?"}, [q for q in asked if q in DETAIL_QUESTIONS]
     )
-    if "delivery_area" in details and not (
-        "delivery_area" in asked or len(details) >= 2 or _ADDRESS_INTRO.search(written)
-    ):
+    if "delivery_area" in details and not ("delivery_area" in asked or len(details) >= 2 or names_an_address(written)):
         del details["delivery_area"]  # "office chairs for our office in Dubai" names no delivery address yet
     slots = read_slots(_without(written, details.values()))
     product_cues = bool(slots.categories or slots.skus or slots.pick or slots.colors or slots.materials)
