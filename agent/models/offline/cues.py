@@ -74,12 +74,16 @@ _HUMAN_REQUEST = _rx(
     rf"(?:поговорить|говорить|пообщаться|связаться|связать|свяжите|соедините|соединить|переключите|переключить|"
     rf"позовите|позвать|дайте|нужен|нужна|хочу)\s+(?:\S+\s+){{0,2}}?(?:с\s+)?{_PERSON_RU}",
     r"(?:перезвоните|позвоните|наберите)\s+мне",
-    r"живой человек|живого человека|живым человеком",
+    r"живой человек|живого человека|живым человеком|кого-?нибудь живого|кого-?то живого|живого сотрудника",
+    r"(?:позовите|позвать|дайте|пригласите)\s+(?:кого-?нибудь|кого-?то)",
     # Arabizi
     rf"\b(?:akalem|akallem|akalim|akallim|atkalam|atkallam|natkalam|a7ki|ahki|kalem|kallem|kalim|atwasal|"
     rf"7awelni|7awilni|wasselni|abi|abgha|abghi|ab6i|bade|baddi|biddi|3ayez|3ayz|areed)\s+(?:\w+\s+){{0,2}}?"
     rf"(?:ma3|m3|wiya|weya|with|to)?\s*{_PERSON_ARABIZI}\b",
     r"\b(?:kalmoni|kallmoni|kalimni|kallemni|etasel|etesel|itasel|ittasel)\s*(?:feni|fini|3alay|3ali|biya|bi)?\b",
+    # "someone from the team contacts me": a7ad … yitwasal m3ai
+    r"\b(?:a7ad|ahad|7ad|7ada|wa7ed)\b.{0,30}\b(?:yitwasal|yetwasal|ytwasal|yitasil|yetasel|yikalimni|yekalemni|"
+    r"ykalemni|yit9al|yitsal)\b",
 )
 
 # ----- complaints, refunds, damaged goods --------------------------------------------------------------
@@ -98,6 +102,9 @@ _COMPLAINT = _rx(
     r"\b(?:return|send back|exchange)\s+(?:it|them|this|these|my order|"
     r"the (?:chairs?|desks?|items?|order|furniture))\b",
     r"\bcancel (?:my|the|our) order\b",
+    r"\b(?:poor|bad|lousy|rubbish|pathetic) (?:service|quality|delivery|support|installation|assembly)\b",
+    r"\bnobody (?:came|showed up|assembled|installed|called|replied|answered|responded)\b",
+    r"\b(?:dumped|left) (?:the )?(?:boxes|furniture|items|chairs|desks) (?:at|in|outside)\b",
     # Arabic
     r"(?:شكوي|شكوه|اشتكي|اشكي|متضايق|زعلان|مستاء|مو راضي|غير راضي|مب راضي)",
     r"(?:استرجاع|استرداد|ترجيع|ارجاع|رجعوا|ارجعوا)\s*(?:المبلغ|فلوسي|الفلوس|المال|مالي|الطلب|الطلبيه|البضاعه)?",

@@ -258,14 +258,14 @@ def classify(text: str, *, has_product_cues: bool) -> tuple[Intent, FaqTopic | N
         return "order_status", None
     if QUOTATION.search(stripped) and not NOT_NOW.search(stripped):
         return "quotation", None
+    codes = product_codes(stripped)
+    if codes and PRICE_STOCK.search(stripped):
+        return "price_stock", None  # "price of MC-AIRO-MB-BLK, and do you deliver?": the product first, then the FAQ
     topic = faq_topic(stripped)
     if topic and not (has_product_cues and topic == "delivery" and words > 12):
         return "faq", topic
-    codes = product_codes(stripped)
     if codes and read_quantity(stripped):
         return "price_stock", None  # "10 of MC-AIRO-MB-BLK": what that many cost and whether there are enough
-    if codes and PRICE_STOCK.search(stripped):
-        return "price_stock", None  # "price and stock of MC-AIRO-MB-BLK"
     if has_product_cues or PRICE_STOCK.search(stripped) or OUT_OF_CATALOG.search(stripped):
         if PRICE_STOCK.search(stripped) and not has_product_cues:
             return "price_stock", None

@@ -77,6 +77,12 @@ def understand_text(text: str, asked: Sequence[Question] = ()) -> Understanding:
     primary, topic = classify(text, has_product_cues=product_cues)
 
     confirmation = "yes" if confirms(text) else "no" if declines(text) else None
+    if (
+        confirmation is None
+        and "confirmation" in asked
+        and (slots.quantity or slots.skus or slots.colors or slots.pick)
+    ):
+        confirmation = "change"  # at the summary, "make it 6" or "the black one instead" changes the quotation
     no_quote_yet = bool(NOT_NOW.search(text))
     not_sold = OUT_OF_CATALOG.search(text)
     slots = slots.model_copy(

@@ -109,3 +109,27 @@ def test_asking_not_to_be_messaged_is_an_opt_out(text: str) -> None:
 @pytest.mark.parametrize("text", ["can I stop by your showroom on Sunday?", "no thanks, just the 4 chairs then"])
 def test_ordinary_words_are_no_opt_out(text: str) -> None:
     assert not understand_text(text).slots.opt_out
+
+
+@pytest.mark.parametrize(
+    "text", ["Позовите кого-нибудь живого, пожалуйста", "momken 7ad mn el mabee3at yitwasal m3ai bukra?"]
+)
+def test_asking_for_someone_in_russian_and_arabizi(text: str) -> None:
+    assert understand_text(text).slots.person_requested
+
+
+def test_bad_service_is_a_complaint() -> None:
+    assert understand_text("really bad service, nobody called me back").slots.complaint
+
+
+@pytest.mark.parametrize("text", ["make it 9 instead", "can we get the grey one instead?"])
+def test_a_new_quantity_or_colour_at_the_summary_changes_the_quotation(text: str) -> None:
+    understood = understand_text(text, ["confirmation"])
+    assert understood.slots.confirmation == "change"
+    assert understood.answers == "confirmation"
+
+
+def test_a_price_question_comes_before_the_faq_in_the_same_message() -> None:
+    understood = understand_text("whats the price of OD-TEMP-16080-WHT and do you deliver to Ajman?")
+    assert understood.intents == ["price_stock", "faq"]
+    assert understood.faq_topic == "delivery"
