@@ -12,6 +12,7 @@ without one). A echo (a person writing from the business phone) is no customer m
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
@@ -63,10 +64,16 @@ def turn_lines(turn: Turn) -> tuple[str, ...]:
     return ()
 
 
+_ARABIC_LETTER = re.compile(r"[\u0600-\u06ff]")
+_LATIN_WORD = re.compile(r"(?<![\w-])[A-Za-z][A-Za-z0-9']{2,}(?![\w-])")
+
+
 def turn_language(scenario: Scenario, turn: Turn) -> BenchLanguage:
-    if turn.arabizi:
-        return "arabizi"
-    return turn.expect.language or scenario.language
+    """An Arabic customer writing in Latin letters (product codes aside) writes Arabizi."""
+    language = turn.expect.language or scenario.language
+    text = " ".join(turn_lines(turn))
+    latin = language == "ar" and _LATIN_WORD.search(text) and not _ARABIC_LETTER.search(text)
+    return "arabizi" if turn.arabizi or latin else language
 
 
 def customer_messages(scenario: Scenario) -> list[CustomerMessage]:
