@@ -12,6 +12,7 @@ from tools.catalog.query import parse_query
 _UNIT_WORDS = (
     r"pcs|pieces?|units?|nos|x|chairs?|desks?|tables?|stools?|seats?|sets?|lockers?|cabinets?|sofas?|pods?"
     r"|قطعة|قطع|حبة|حبات|كرسي|كراسي|مكتب|مكاتب|طاولة|طاولات"
+    r"|karasi|kraasi|kursi|korsi|makatib|makateb|maktab|tawla|tawlat|7aba|7abat"
     r"|штук[аи]?|шт|кресл[оа]?|стул(?:ьев|a)?|стол(?:ов|а)?"
 )
 _QUANTITY = re.compile(rf"\b(\d{{1,5}})\s*(?:{_UNIT_WORDS})\b|(?:^|\s)(?:x|×)\s*(\d{{1,5}})\b", re.IGNORECASE)

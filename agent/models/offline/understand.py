@@ -122,9 +122,11 @@ def understand_text(text: str, asked: Sequence[Question] = ()) -> Understanding:
             answers = "choice"
     if answers in DETAIL_QUESTIONS or answers == "confirmation":
         primary = "quotation"  # the quotation under way goes on: an address is not a delivery question
-    if slots.skus or primary in _NEW_TOPIC - {"order_status"}:
-        # the code names the product, and a complaint or a call for a person is no search: no catalog words
-        slots = slots.model_copy(update={"categories": [], "colors": [] if slots.skus else slots.colors})
+    if primary in ("complaint", "human_request"):
+        # a complaint or a call for a person is no search: "a7ad mn el team" names no material
+        slots = slots.model_copy(update={"categories": [], "colors": [], "materials": []})
+    elif slots.skus:
+        slots = slots.model_copy(update={"categories": [], "colors": []})  # the code names the product
     intents: list[Intent] = [primary]
     if slots.skus and PRICE_STOCK.search(text):
         intents.append("price_stock")
