@@ -1,6 +1,7 @@
 """Understanding quality: a model's `understand` on every gold-labelled customer turn of the eval scenarios.
 
     uv run python -m bench.understanding [--transcripts evals/results/latest.json] [--json out.json] [--errors]
+    uv run python -m bench.understanding --unseen     # the held-out set: report only, never tune on its errors
 
 Each labelled turn (evals/gold.py: every say / burst turn, voice notes by their transcript, captions, goal
 script lines) is understood with the conversation before it, as the graph calls the model: the customer's
@@ -33,13 +34,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import yaml
 from langchain_core.messages import AIMessage, AnyMessage, HumanMessage
+from pydantic import BaseModel, ConfigDict, Field
 
 from agent.language import Language
 from agent.models.offline import OfflineModel
 from agent.understanding import Intent, Question, Slots, Understanding
 from evals.gold import BenchLanguage, CustomerMessage, customer_messages
-from evals.scenario import Scenario, load_scenarios
+from evals.scenario import GoldUnderstanding, Scenario, load_scenarios
 from tools.catalog.normalize import compact_sku
 
 LANGUAGES: tuple[BenchLanguage, ...] = ("en", "ar", "arabizi", "ru")
@@ -111,6 +114,32 @@ def cases(scenarios: Iterable[Scenario], replies: dict[str, list[BotTurn]]) -> l
             if message.gold is not None:
                 asked = answers[index - 1].asked if 0 < index <= len(answers) else []
                 found.append(Case(message, history(message, turns[:index], answers), asked))
+    return found
+
+
+UNSEEN = Path(__file__).resolve().parents[1] / "evals" / "understanding" / "unseen.yaml"
+
+
+class UnseenTurn(BaseModel):
+    """One held-out customer message with its gold label, written without reading the offline model's rules."""
+
+    model_config = ConfigDict(extra="forbid")
+    id: str
+    language: BenchLanguage
+    bot: str | None = None
+    asked: list[Question] = Field(default_factory=list)
+    text: str
+    understanding: GoldUnderstanding
+
+
+def unseen_cases(path: Path) -> list[Case]:
+    """The held-out set: never used to change a rule; each message read after the bot's message it answers."""
+    found: list[Case] = []
+    for raw in yaml.safe_load(path.read_text(encoding="utf-8")):
+        turn = UnseenTurn.model_validate(raw)
+        message = CustomerMessage(turn.id, 0, None, "say", (turn.text,), (), turn.language, turn.understanding)
+        messages: list[AnyMessage] = [AIMessage(content=turn.bot)] if turn.bot else []
+        found.append(Case(message, [*messages, HumanMessage(content=turn.text)], list(turn.asked)))
     return found
 
 
@@ -326,7 +355,7 @@ def tables(reports: Sequence[Report]) -> str:
 
 
 async def run(args: argparse.Namespace) -> list[Report]:
-    all_cases = cases(load_scenarios(), load_replies(args.transcripts))
+    all_cases = unseen_cases(UNSEEN) if args.unseen else cases(load_scenarios(), load_replies(args.transcripts))
     offline = OfflineModel()
     return [
         await measure("offline", offline.understand, all_cases),
@@ -339,9 +368,18 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--transcripts", type=Path, default=None, help="a saved eval run: the bot's real replies")
     parser.add_argument("--json", type=Path, default=None, help="write the figures and every error here")
     parser.add_argument("--errors", action="store_true", help="print every turn the model got wrong")
+    parser.add_argument(
+        "--unseen", action="store_true", help=f"the held-out set ({UNSEEN.name}) instead of the scenarios' turns"
+    )
     args = parser.parse_args(argv)
     reports = asyncio.run(run(args))
-    history_kind = f"bot replies from {args.transcripts}" if args.transcripts else "bot replies as a placeholder"
+    history_kind = (
+        "the held-out set, each after the bot message it answers"
+        if args.unseen
+        else f"bot replies from {args.transcripts}"
+        if args.transcripts
+        else "bot replies as a placeholder"
+    )
     print(f"{reports[0].overall.turns} labelled customer turns; history: customer messages, {history_kind}\n")
     print(tables(reports))
     if args.errors:
