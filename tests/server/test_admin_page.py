@@ -1,0 +1,132 @@
+"""The admin: KPIs over the API and on the /admin page for heads of sales and admins only, from a database whose
+answers are known (tests/support/kpis.py); the page in real Chromium (saves docs/admin.png)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from server.web.app import create_app
+from tests.server.conftest import service_settings
+from tests.support.db import TestDatabases as Databases
+from tests.support.inbox import DEMO_PASSWORD, FATIMA, OMAR, connect, sign_in
+from tests.support.kpis import seed_known_weeks
+from tests.support.live import free_port, live_server
+
+CHROMIUM = Path("/usr/bin/chromium")
+SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "admin.png"
+DANIEL = "daniel.whitaker@treejar.com"
+PERIOD = {"since": "2026-11-23", "until": "2026-12-07"}
+
+
+@pytest.fixture(scope="module")
+def admin_database_url(test_databases: Databases) -> str:
+    return test_databases.fresh()
+
+
+@pytest.fixture(scope="module")
+def admin_url(admin_database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    port = free_port()
+    settings = service_settings(admin_database_url, tmp_path_factory.mktemp("admin"), port, worker_processes=0)
+    with live_server(create_app(settings), port) as server:
+        yield server.url
+
+
+@pytest.fixture(scope="module")
+async def seeded(admin_url: str, admin_database_url: str) -> dict[str, int]:
+    async with await connect(admin_database_url) as conn:
+        return await seed_known_weeks(conn)
+
+
+async def test_kpis_are_for_heads_of_sales_and_admins(admin_url: str, seeded: dict[str, int]) -> None:
+    async with httpx.AsyncClient(base_url=admin_url) as http:
+        assert (await http.get("/api/v1/metrics")).status_code == 401
+    manager = await sign_in(admin_url, FATIMA)
+    head = await sign_in(admin_url, OMAR)
+    try:
+        assert (await manager.get("/api/v1/metrics")).status_code == 403
+        response = await head.get("/api/v1/metrics", params=PERIOD)
+        assert response.status_code == 200
+        body = response.json()
+        assert body["totals"]["conversations"] == 3
+        assert body["totals"]["order_value_aed"] == "1575.00"
+        assert [w["week"] for w in body["by_week"]] == ["2026-W48", "2026-W49"]
+        week = (await head.get("/api/v1/metrics", params={"week": "2026-W49"})).json()
+        assert (week["totals"]["conversations"], week["totals"]["escalation_reasons"]) == (1, {"human_request": 1})
+        backwards = await head.get("/api/v1/metrics", params={"since": "2026-12-07", "until": "2026-11-23"})
+        assert backwards.status_code == 422
+        assert "until must be after since" in backwards.text
+        assert (await head.get("/api/v1/metrics", params={"week": "49"})).status_code == 422
+
+        assert (await manager.get("/admin")).status_code == 403
+        page = await head.get("/admin", params=PERIOD)
+        assert page.status_code == 200
+        assert page.headers["content-security-policy"].startswith("default-src 'self'")
+        assert 'data-kpi="conversations">3<' in page.text
+        assert f'href="http://127.0.0.1:{admin_url.rsplit(":", 1)[1]}/inbox/threads/{seeded["ar"]}"' in page.text
+        assert 'id="accounts"' not in page.text  # accounts are for admins
+        admin = await sign_in(admin_url, DANIEL)
+        assert 'id="accounts"' in (await admin.get("/admin", params=PERIOD)).text
+        await admin.aclose()
+    finally:
+        await manager.aclose()
+        await head.aclose()
+
+
+@pytest.fixture
+async def browser() -> AsyncIterator[Any]:
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as playwright:
+        chromium = await playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=["--headless", "--no-sandbox", "--disable-gpu"]
+        )
+        yield chromium
+        await chromium.close()
+
+
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="Chromium is not installed (make system-deps)")
+async def test_a_head_of_sales_reads_the_admin_in_chromium(
+    browser: Any, admin_url: str, seeded: dict[str, int]
+) -> None:
+    page = await browser.new_page(viewport={"width": 1280, "height": 900}, locale="en-GB")
+    target = f"{admin_url}/admin?since={PERIOD['since']}&until={PERIOD['until']}"
+    await page.goto(target)
+    assert "/inbox/login" in page.url
+    await page.fill("input[name=login]", OMAR)
+    await page.fill("input[name=password]", DEMO_PASSWORD)
+    async with page.expect_navigation():
+        await page.click("button[type=submit]")
+    assert page.url == target  # back where the head of sales was going
+
+    assert await page.locator("[data-kpi=conversations]").inner_text() == "3"
+    assert await page.locator("[data-kpi=orders]").inner_text() == "3 → 2"
+    assert await page.locator("[data-kpi=order_value]").inner_text() == "AED 1,575.00"
+    assert await page.locator("[data-kpi=quality]").inner_text() == "70%"
+    # the charts are drawn: every figure holds a visible SVG with bars or dots
+    charts = page.locator("figure.chart svg")
+    assert await charts.count() == 5
+    for index in range(5):
+        box = await charts.nth(index).bounding_box()
+        assert box is not None
+        assert box["width"] > 300
+        assert box["height"] > 100
+    assert await page.locator("figure[data-chart=conversations] rect[fill='#a65f00']").count() == 2  # escalated
+    assert await page.locator("figure[data-chart=quality] circle").count() == 2
+    # the dashboard stylesheet applied (not blocked by the CSP): KPI cards sit in a grid
+    assert await page.locator("#kpis").evaluate("e => getComputedStyle(e).display") == "grid"
+
+    lowest = page.locator("#lowest tbody tr")
+    assert await lowest.count() == 3
+    assert "50%" in await lowest.first.inner_text()
+    assert await page.locator("#lowest tr.low").count() == 1
+    await page.screenshot(path=str(SCREENSHOT), full_page=True)
+    async with page.expect_navigation():
+        await lowest.first.locator("a").click()
+    assert page.url.endswith(f"/inbox/threads/{seeded['ar']}")
+    await page.close()
+    assert SCREENSHOT.stat().st_size > 20_000
