@@ -161,6 +161,38 @@ def managers(args: argparse.Namespace) -> None:
         raise SystemExit(f"not done: {exc}") from None
 
 
+def report(week: str | None, folder: str) -> None:
+    """`noor report --week 2026-W49`: that week's report (last week by default) as HTML and PDF files."""
+    import asyncio
+    from pathlib import Path
+
+    import psycopg
+
+    from server.desk.metrics import Period
+    from server.desk.reports import build_dashboard, previous_week, write_report
+    from server.storage.database import pool_kwargs
+    from server.storage.migrations import prepare_database
+
+    settings = get_settings()
+    configure_logging("WARNING")
+    chosen = (week or previous_week()).upper()
+    try:
+        period = Period.iso_week(chosen)
+    except ValueError:
+        raise SystemExit(f"not done: {chosen!r} is not an ISO week like 2026-W49") from None
+
+    async def go() -> list[Path]:
+        url = await prepare_database(settings.database_url, settings.data_dir)
+        async with await psycopg.AsyncConnection.connect(url, **pool_kwargs()) as conn:
+            dashboard = await build_dashboard(
+                conn, period, settings.base_url, threshold=settings.quality_alert_below_share
+            )
+        return write_report(dashboard, Path(folder), f"noor-report-{chosen}")
+
+    for path in asyncio.run(go()):
+        print(path)
+
+
 def _managers_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = commands.add_parser("managers", help="manager accounts: create, list, disable, enable, reset-password")
     actions = parser.add_subparsers(dest="action", required=True)
@@ -188,6 +220,9 @@ def main() -> None:
     sync_parser = commands.add_parser("sync", help="sync the catalog from Zoho Inventory now (progress bar)")
     sync_parser.add_argument("--full", action="store_true", help="every item, not only those changed since last time")
     _managers_parser(commands)
+    report_parser = commands.add_parser("report", help="write a week's KPI report (HTML and PDF)")
+    report_parser.add_argument("--week", help="ISO week, e.g. 2026-W49 (default: last week, Dubai time)")
+    report_parser.add_argument("--out", default="reports", help="folder to write into (default: ./reports)")
     args = parser.parse_args()
     if args.command == "run":
         run()
@@ -197,6 +232,8 @@ def main() -> None:
         sync(args.full)
     elif args.command == "managers":
         managers(args)
+    elif args.command == "report":
+        report(args.week, args.out)
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@ share anything; every label is XML-escaped. Sizes are in SVG user units; the pag
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from html import escape
 
@@ -22,10 +23,15 @@ def _number(value: float, percent: bool) -> str:
 
 
 def _top(values: Sequence[float | None], fixed: float | None) -> float:
+    """The axis' top: `fixed`, or a round number above the biggest value (4 grid steps of 1, 2, 2.5 or 5 x 10^k)."""
     if fixed is not None:
         return fixed
     biggest = max((v for v in values if v is not None), default=0.0)
-    return biggest * 1.15 if biggest > 0 else 1.0
+    if biggest <= 0:
+        return 4.0
+    magnitude = 10 ** math.floor(math.log10(biggest / 4))
+    step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if 4 * m * magnitude >= biggest * 1.05)
+    return float(4 * step)
 
 
 def _frame(title: str, labels: Sequence[str], top: float, percent: bool) -> list[str]:

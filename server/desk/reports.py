@@ -5,8 +5,9 @@ prints the same figures and lowest scores with fpdf2, the library the quotation 
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from psycopg import AsyncConnection
 
 from agent.policies.escalation import REASON_LABELS
-from server.desk.charts import bar_chart, line_chart
+from server.desk.charts import HEIGHT, WIDTH, bar_chart, line_chart
 from server.desk.metrics import TIMEZONE, Metrics, Period, metrics
 
 HERE = Path(__file__).parent / "templates"
@@ -185,7 +186,7 @@ def _pdf_rows(dashboard: Dashboard) -> list[tuple[str, str]]:
         ("Escalated to a person", f"{t.escalated} ({share(t.escalation_rate)})"),
         ("First response, median", seconds(t.first_response.median_seconds)),
         ("Reply time, median / p90", f"{seconds(t.response.median_seconds)} / {seconds(t.response.p90_seconds)}"),
-        ("Quotations → orders", f"{t.quotations_sent} → {t.orders} ({share(t.quote_to_order)})"),
+        ("Quotations, of them ordered", f"{t.quotations_sent}, {t.orders} ({share(t.quote_to_order)})"),
         ("Order value (incl. VAT)", f"AED {t.order_value_aed:,.2f}"),
         ("Average quality", f"{share(t.quality.average_share)} over {t.quality.reviews} reviews"),
         ("Reviews under the alert threshold", str(t.quality.below_threshold)),
@@ -224,16 +225,27 @@ def report_pdf(dashboard: Dashboard) -> bytes:
         for label, value in _pdf_rows(dashboard):
             table.row((label, value))
     pdf.ln(4)
+    # the page's charts, two a row (fpdf2 draws the SVG as vectors)
+    chart_w = (pdf.epw - 6) / 2
+    chart_h = chart_w * HEIGHT / WIDTH
+    for index, svg in enumerate(dashboard.charts.values()):
+        if index % 2 == 0 and index:
+            pdf.set_y(pdf.get_y() + chart_h + 3)
+        if pdf.will_page_break(chart_h):
+            pdf.add_page()
+        x = pdf.l_margin + (index % 2) * (chart_w + 6)
+        pdf.image(io.BytesIO(svg.encode("utf-8")), x=x, y=pdf.get_y(), w=chart_w, h=chart_h)
+    pdf.set_y(pdf.get_y() + chart_h + 5)
     pdf.set_font("NotoSans", "B", 11)
     pdf.cell(0, 7, "By week", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.set_font("NotoSans", size=9)
     with pdf.table(text_align="LEFT") as table:
-        table.row(("Week", "Conversations", "Escalated", "Quotes → orders", "Quality", "Reply p50"))
+        table.row(("Week", "Conversations", "Escalated", "Quotes, ordered", "Quality", "Reply p50"))
         for w in dashboard.metrics.by_week:
             quality = "—" if w.quality.average_share is None else f"{w.quality.average_share * 100:.0f}%"
             median = "—" if w.response.median_seconds is None else f"{w.response.median_seconds:.1f} s"
             table.row(
-                (w.week, str(w.conversations), str(w.escalated), f"{w.quotations_sent} → {w.orders}", quality, median)
+                (w.week, str(w.conversations), str(w.escalated), f"{w.quotations_sent}, {w.orders}", quality, median)
             )
     pdf.ln(4)
     pdf.set_font("NotoSans", "B", 11)
@@ -242,16 +254,39 @@ def report_pdf(dashboard: Dashboard) -> bytes:
     if not dashboard.lowest:
         pdf.cell(0, 6, "No reviews in this period.", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     for low in dashboard.lowest:
+        pdf.cell(45, 6, f"{low.share * 100:.0f}%  +{low.chat_id}")  # the name apart: it may be right to left
         pdf.set_text_color(31, 111, 74)
-        pdf.cell(
-            0,
-            6,
-            f"{low.share * 100:.0f}%  {low.customer_name} (+{low.chat_id})",
-            link=low.url,
-            new_x=XPos.LMARGIN,
-            new_y=YPos.NEXT,
-        )
+        pdf.cell(0, 6, low.customer_name, link=low.url, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         pdf.set_text_color(29, 35, 32)
         if low.summary:
             pdf.multi_cell(0, 5, low.summary[:400], new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     return bytes(pdf.output())
+
+
+def previous_week(now: datetime | None = None) -> str:
+    """The ISO week before the current one, in Dubai time ('2026-W48' on any day of W49)."""
+    today = (now or datetime.now(ZoneInfo(TIMEZONE))).astimezone(ZoneInfo(TIMEZONE)).date()
+    year, week, _ = (today - timedelta(days=7)).isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def write_report(dashboard: Dashboard, folder: Path, stem: str) -> list[Path]:
+    """`<stem>.html` and `<stem>.pdf` in `folder` (created); returns their paths."""
+    folder.mkdir(parents=True, exist_ok=True)
+    html_path, pdf_path = folder / f"{stem}.html", folder / f"{stem}.pdf"
+    html_path.write_text(report_html(dashboard), encoding="utf-8")
+    pdf_path.write_bytes(report_pdf(dashboard))
+    return [html_path, pdf_path]
+
+
+def report_caption(dashboard: Dashboard, week: str) -> str:
+    """A few figures for the Telegram caption (plain text; the document has the rest)."""
+    t = dashboard.metrics.totals
+    quality = "—" if t.quality.average_share is None else f"{t.quality.average_share * 100:.0f}%"
+    return (
+        f"📊 Noor weekly report {week}\n"
+        f"{t.conversations} conversations, {t.bot_resolved} resolved by the bot, {t.escalated} escalated\n"
+        f"{t.quotations_sent} quotations → {t.orders} orders (AED {t.order_value_aed:,.2f})\n"
+        f"Average quality {quality}; {t.quality.below_threshold} reviews under {dashboard.threshold * 100:.0f}%\n"
+        f"{dashboard.base_url.rstrip('/')}/admin?week={week}"
+    )

@@ -35,7 +35,9 @@ from server.storage.database import make_pool
 from server.worker.dispatcher import Dispatcher
 from server.worker.jobs.alerts import AlertDispatcher, PostgresAlertDeduper
 from server.worker.jobs.idle_release import IdleReleaser
+from server.worker.jobs.quality_alerts import LowScoreAlerter
 from server.worker.jobs.quality_review import QualityReviewer
+from server.worker.jobs.weekly_report import WeeklyReporter
 from server.worker.media import build_media_service
 from server.worker.turns import GraphTurnRunner
 from tools.live_stock import LiveStock
@@ -103,6 +105,30 @@ class Pipeline:
             if settings.quality_review_idle_minutes
             else None
         )
+        # the head of sales hears of low quality scores and gets the weekly report (issue 12)
+        self.low_scores = (
+            LowScoreAlerter(
+                self.pool,
+                self.telegram,
+                settings.base_url,
+                below_share=settings.quality_alert_below_share,
+                poll_interval_seconds=settings.quality_alert_poll_seconds,
+            )
+            if settings.quality_alert_below_share
+            else None
+        )
+        self.weekly_report = (
+            WeeklyReporter(
+                self.pool,
+                self.telegram,
+                settings.base_url,
+                hour=settings.weekly_report_hour,
+                below_share=settings.quality_alert_below_share,
+                poll_interval_seconds=settings.weekly_report_poll_seconds,
+            )
+            if settings.weekly_report_enabled
+            else None
+        )
         self._listener: asyncio.Task[None] | None = None
         self._warm_up: asyncio.Task[None] | None = None
 
@@ -120,6 +146,9 @@ class Pipeline:
         self._warm_up = asyncio.create_task(self.media.warm_up(), name="speech-warm-up")
         if self.quality:
             self.quality.start()
+        for job in (self.low_scores, self.weekly_report):
+            if job:
+                job.start()
         self._listener = asyncio.create_task(self._listen(), name="listen")
 
     async def stop(self) -> None:
@@ -130,6 +159,9 @@ class Pipeline:
             self._warm_up.cancel()
             await asyncio.gather(self._warm_up, return_exceptions=True)
         await self.alerts.stop()
+        for job in (self.low_scores, self.weekly_report):
+            if job:
+                await job.stop()
         if self.quality:
             await self.quality.stop()
         if self.releaser:

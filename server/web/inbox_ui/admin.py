@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import date
 from typing import Annotated
+from urllib.parse import quote
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import FileResponse, RedirectResponse, Response
@@ -36,7 +37,7 @@ async def admin_page(
     services, session = await _session(request)
     if session is None:
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-        return RedirectResponse(f"/inbox/login?next={target}", status_code=303)
+        return RedirectResponse(f"/inbox/login?next={quote(target, safe='/')}", status_code=303)
     if not has_access(session.manager.access, "head_of_sales"):
         raise HTTPException(403, "the admin is for heads of sales and admins")
     period = period_of(week, since, until, weeks)
