@@ -36,6 +36,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from server.web.api import admin as admin_api
     from server.web.api import metrics as metrics_api
     from server.web.api import products as products_api
+    from server.web.api import quality as quality_api
     from server.web.auth import api_session
     from server.web.deps import Services
     from server.web.inbox_ui import router as inbox_router
@@ -102,6 +103,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(products_api.router)
     app.include_router(admin_api.router)
     app.include_router(metrics_api.router)
+    app.include_router(quality_api.router)
     app.include_router(documents.router)
     app.include_router(media_router(media_store(settings), api_session))  # customers' files, managers only
     app.state.documents = DocumentLinks.from_settings(settings)

@@ -26,7 +26,7 @@ from graphs.sales import builder as sales_builder
 from server.channels import Channel
 from server.channels.wazzup import WazzupChannel
 from server.components.catalog import CatalogService
-from server.components.commerce import build_commerce
+from server.components.commerce import build_commerce, discount_policy
 from server.desk.escalations import ALERT_CHANNEL, PostgresEscalationDesk
 from server.desk.quality import QualityStore
 from server.settings import Settings
@@ -37,6 +37,7 @@ from server.worker.jobs.alerts import AlertDispatcher, PostgresAlertDeduper
 from server.worker.jobs.idle_release import IdleReleaser
 from server.worker.jobs.quality_alerts import LowScoreAlerter
 from server.worker.jobs.quality_review import QualityReviewer
+from server.worker.jobs.runtime_settings import RuntimeSettingsWatcher
 from server.worker.jobs.weekly_report import WeeklyReporter
 from server.worker.media import build_media_service
 from server.worker.turns import GraphTurnRunner
@@ -79,12 +80,8 @@ class Pipeline:
         )
         self.ingestor = self.channel.ingestor(self.pool, self.dispatcher.wake, settings.poll_interval_seconds)
         idle_seconds = settings.human_idle_release_minutes * 60
-        self.releaser = (
-            IdleReleaser(
-                self.pool, idle_seconds, self.dispatcher.wake, poll_interval_seconds=min(60.0, idle_seconds / 4)
-            )
-            if idle_seconds
-            else None
+        self.releaser = IdleReleaser(  # always there: idle release may be turned on at run time
+            self.pool, idle_seconds, self.dispatcher.wake, poll_interval_seconds=min(60.0, idle_seconds / 4 or 60.0)
         )
         self.telegram = TelegramClient(
             settings.telegram_api_url,
@@ -95,6 +92,8 @@ class Pipeline:
         self.alerts = AlertDispatcher(
             self.pool, self.telegram, settings.base_url, poll_interval_seconds=settings.alert_poll_seconds
         )
+        self.context = context
+        self.runtime_settings = RuntimeSettingsWatcher(self.pool, settings, self.apply_runtime_settings)
         self.quality = (
             QualityReviewer(
                 QualityStore(self.pool),
@@ -132,16 +131,26 @@ class Pipeline:
         self._listener: asyncio.Task[None] | None = None
         self._warm_up: asyncio.Task[None] | None = None
 
+    def apply_runtime_settings(self, settings: Settings) -> None:
+        """The settings a manager tunes at run time (server/desk/runtime_settings.py), into the running parts."""
+        self.dispatcher.debounce = settings.debounce_seconds
+        self.dispatcher.cap = max(settings.debounce_cap_seconds, settings.debounce_seconds)
+        self.releaser.idle_seconds = settings.human_idle_release_minutes * 60
+        self.context.order_value_threshold_aed = settings.escalation_order_value_aed
+        if self.context.commerce is not None:
+            self.context.commerce.policy = discount_policy(settings)
+
     async def start(self) -> None:
         await self.pool.open(wait=True)
         self.catalog.start()
         self.sender.start()
         with contextlib.suppress(TimeoutError):  # a start-up sync that takes longer only delays the first turns
             await asyncio.wait_for(self.catalog.started.wait(), timeout=self.settings.catalog_ready_wait_seconds)
+        await self.runtime_settings.run_pass()  # the tuned values before the first turn
+        self.runtime_settings.start()
         self.dispatcher.start()
         self.ingestor.start()
-        if self.releaser:
-            self.releaser.start()
+        self.releaser.start()
         self.alerts.start()
         self._warm_up = asyncio.create_task(self.media.warm_up(), name="speech-warm-up")
         if self.quality:
@@ -164,8 +173,8 @@ class Pipeline:
                 await job.stop()
         if self.quality:
             await self.quality.stop()
-        if self.releaser:
-            await self.releaser.stop()
+        await self.releaser.stop()
+        await self.runtime_settings.stop()
         await self.ingestor.stop()
         await self.dispatcher.stop()
         await self.sender.stop()

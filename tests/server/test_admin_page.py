@@ -13,7 +13,7 @@ import pytest
 from server.web.app import create_app
 from tests.server.conftest import service_settings
 from tests.support.db import TestDatabases as Databases
-from tests.support.inbox import DEMO_PASSWORD, FATIMA, OMAR, connect, sign_in
+from tests.support.inbox import DEMO_PASSWORD, FATIMA, OMAR, connect, csrf_from, sign_in
 from tests.support.kpis import seed_known_weeks
 from tests.support.live import free_port, live_server
 
@@ -131,3 +131,90 @@ async def test_a_head_of_sales_reads_the_admin_in_chromium(
     assert page.url.endswith(f"/inbox/threads/{seeded['ar']}")
     await page.close()
     assert SCREENSHOT.stat().st_size > 20_000
+
+
+async def _admin_api(url: str) -> httpx.AsyncClient:
+    client = await sign_in(url, DANIEL)
+    client.headers["x-csrf-token"] = csrf_from((await client.get("/inbox")).text)
+    return client
+
+
+async def test_an_admin_tunes_runtime_settings_with_an_audit_trail(
+    admin_url: str, admin_database_url: str, seeded: dict[str, int]
+) -> None:
+    admin = await _admin_api(admin_url)
+    head = await sign_in(admin_url, OMAR)
+    try:
+        listed = {s["key"]: s for s in (await admin.get("/api/v1/admin/settings")).json()["items"]}
+        assert listed["debounce_seconds"] == listed["debounce_seconds"] | {"value": 0.3, "overridden": False}
+        assert (await head.get("/api/v1/admin/settings")).status_code == 403
+        forged = await admin.put(
+            "/api/v1/admin/settings/debounce_seconds", json={"value": 2.5}, headers={"x-csrf-token": "forged"}
+        )
+        assert forged.status_code == 403
+
+        changed = await admin.put("/api/v1/admin/settings/debounce_seconds", json={"value": "2.5"})
+        assert changed.status_code == 200, changed.text
+        assert changed.json() | {"updated_at": None} == changed.json() | {
+            "value": 2.5,
+            "default": 0.3,
+            "overridden": True,
+            "updated_by": "mgr_05",
+            "updated_at": None,
+        }
+        assert (await admin.put("/api/v1/admin/settings/debounce_seconds", json={"value": 2.5})).status_code == 200
+        too_long = await admin.put("/api/v1/admin/settings/debounce_seconds", json={"value": 3600})
+        assert (too_long.status_code, too_long.json()["detail"]) == (422, "debounce_seconds: must be between 0 and 60")
+        tiers = await admin.put("/api/v1/admin/settings/discount_tiers", json={"value": "lots:5"})
+        assert tiers.status_code == 422
+        assert (await admin.put("/api/v1/admin/settings/port", json={"value": 1})).status_code == 404
+        policy = await admin.put("/api/v1/admin/settings/discount_approval_from", json={"value": None})
+        assert policy.json()["value"] is None  # "never": a value of its own, not a reset
+        assert policy.json()["overridden"] is True
+
+        from server.desk.runtime_settings import effective
+        from server.settings import Settings
+
+        async with await connect(admin_database_url) as conn:
+            tuned = await effective(conn, Settings(debounce_seconds=0.3))
+        assert (tuned.debounce_seconds, tuned.discount_approval_from) == (2.5, None)
+
+        reset = await admin.delete("/api/v1/admin/settings/debounce_seconds")
+        assert reset.json()["value"] == 0.3
+        assert reset.json()["overridden"] is False
+        audit = (await admin.get("/api/v1/admin/settings/audit")).json()["items"]
+        assert [(a["key"], a["old_value"], a["new_value"], a["changed_by_name"]) for a in audit] == [
+            ("debounce_seconds", 2.5, None, "Daniel Whitaker"),
+            ("discount_approval_from", None, None, "Daniel Whitaker"),
+            ("debounce_seconds", None, 2.5, "Daniel Whitaker"),
+        ]  # the repeated 2.5 changed nothing and is not in the log
+        page = (await admin.get("/admin", params=PERIOD)).text
+        assert 'id="settings"' in page
+        assert "debounce_seconds: 2.5 → configured" in page
+    finally:
+        await admin.aclose()
+        await head.aclose()
+
+
+async def test_quality_reviews_and_prompt_versions_over_the_api(admin_url: str, seeded: dict[str, int]) -> None:
+    head = await sign_in(admin_url, OMAR)
+    manager = await sign_in(admin_url, FATIMA)
+    try:
+        assert (await manager.get("/api/v1/quality/reviews")).status_code == 403
+        low = (await head.get("/api/v1/quality/reviews", params={"below": 0.6})).json()["items"]
+        assert [(r["review"]["conversation_id"], r["review"]["share"]) for r in low] == [
+            (seeded["old"], 0.1),
+            (seeded["ar"], 0.5),
+        ]
+        one = (await head.get(f"/api/v1/quality/conversations/{seeded['en']}")).json()["items"]
+        assert [r["review"]["summary"] for r in one] == ["Clear and correct."]
+        versions = {v["version"]: v for v in (await head.get("/api/v1/quality/prompts")).json()["items"]}
+        system = versions["system.en@1111"]
+        assert (system["replies"], system["conversations"], system["quotations"], system["orders"]) == (5, 4, 3, 2)
+        assert system["average_quality"] == pytest.approx(0.55)
+        assert system["current"] is False  # not the text prompts/ holds now
+        offline = versions["offline-en@aaaa"]
+        assert (offline["replies"], offline["conversations"], offline["average_quality"]) == (1, 1, 0.9)
+    finally:
+        await head.aclose()
+        await manager.aclose()

@@ -129,12 +129,14 @@ class Seeder:
         )
 
     async def review(self, conversation: int, share: float, reviewed: datetime, summary: str = "") -> None:
+        """One review by the offline reviewer, its points on one judged rule worth the checklist's 30."""
         total = round(share * 30)
+        overall = {"rule": "overall", "status": "judged", "max": 30, "note": summary}
         await self.conn.execute(
             "INSERT INTO quality_reviews (conversation_id, episode, reviewer, reviewer_version, checklist, total,"
             " available, maximum, share, summary, rules, reviewed_at)"
-            " VALUES (%s, 1, 'offline', 'offline@test', 'treejar@1', %s, 30, 30, %s, %s, '[]', %s)",
-            (conversation, total, share, summary, reviewed),
+            " VALUES (%s, 1, 'offline', 'offline@test', 'treejar@1', %s, 30, 30, %s, %s, %s, %s)",
+            (conversation, total, share, summary, json.dumps([overall | {"score": total}]), reviewed),
         )
 
 

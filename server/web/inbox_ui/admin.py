@@ -1,6 +1,7 @@
-"""The /admin page: the KPI dashboard of a period (server/desk/reports.py) for heads of sales and admins, with the
-inbox's look, sign-in and security headers; admins also see the manager accounts. Server-rendered; the charts are
-inline SVG drawn per request."""
+"""The /admin page: the KPI dashboard of a period (server/desk/reports.py) and the prompt versions' quality and
+conversion, for heads of sales and admins, with the inbox's look, sign-in and security headers; admins also see the
+manager accounts and the runtime settings with their latest changes (changed through the admin API).
+Server-rendered; the charts are inline SVG drawn per request."""
 
 from __future__ import annotations
 
@@ -12,8 +13,9 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import FileResponse, RedirectResponse, Response
 from markupsafe import Markup
 
-from server.desk import accounts
+from server.desk import accounts, runtime_settings
 from server.desk.managers import has_access
+from server.desk.prompt_versions import prompt_versions
 from server.desk.reports import STYLESHEET, build_dashboard, dashboard_html
 from server.web.api.metrics import period_of
 from server.web.inbox_ui.pages import _page, _session
@@ -45,7 +47,11 @@ async def admin_page(
         dashboard = await build_dashboard(
             conn, period, services.settings.base_url, threshold=services.settings.quality_alert_below_share
         )
-        listed = await accounts.list_accounts(conn) if has_access(session.manager.access, "admin") else None
+        versions = await prompt_versions(conn)
+        admin = has_access(session.manager.access, "admin")
+        listed = await accounts.list_accounts(conn) if admin else None
+        tuned = await runtime_settings.listing(conn, services.settings) if admin else None
+        changes = await runtime_settings.audit(conn, 10) if admin else None
     return _page(
         request,
         "admin.html",
@@ -57,5 +63,8 @@ async def admin_page(
             "week": week,
             "weeks": weeks,
             "accounts": listed,
+            "settings": tuned,
+            "audit": changes,
+            "prompt_versions": versions,
         },
     )
