@@ -1,17 +1,21 @@
 """Prompt versions as the transcript recorded them: every bot message stores the version of the prompt that wrote
 it (prompts/__init__.py: "<name>@<hash of the file>"). Per version: the replies and conversations it wrote in, the
 average quality of those conversations' reviews, and how many of their quotations became orders. The versions the
-files hold now are marked current."""
+files hold now are marked current.
+
+Workers record the text of the versions they run with (`record_current_texts`, table prompt_texts), so two
+versions can be compared (`diff`) after the files moved on."""
 
 from __future__ import annotations
 
+import difflib
 from datetime import datetime
 from typing import Any
 
 from psycopg import AsyncConnection
 from pydantic import BaseModel
 
-from prompts import load_system_prompt, load_templates
+from prompts import Prompt, load_system_prompt, load_templates
 
 LANGUAGES = ("en", "ar", "ru")
 
@@ -28,7 +32,8 @@ SELECT u.version, sum(u.replies)::int AS replies, count(*)::int AS conversations
        (SELECT count(*) FROM quotes qu JOIN conversations c ON c.thread_id = qu.thread_id
          WHERE c.id = ANY(array_agg(u.conversation_id)) AND qu.totals IS NOT NULL)::int AS quotations,
        (SELECT count(*) FROM quotes qu JOIN conversations c ON c.thread_id = qu.thread_id
-         WHERE c.id = ANY(array_agg(u.conversation_id)) AND qu.status = 'created')::int AS orders
+         WHERE c.id = ANY(array_agg(u.conversation_id)) AND qu.status = 'created')::int AS orders,
+       EXISTS (SELECT 1 FROM prompt_texts p WHERE p.version = u.version) AS text_stored
   FROM used u GROUP BY u.version ORDER BY max(u.last_used) DESC
 """
 
@@ -45,11 +50,56 @@ class PromptVersion(BaseModel):
     quotations: int
     orders: int
     quote_to_order: float | None
+    text_stored: bool
+
+
+class PromptDiff(BaseModel):
+    old: str
+    new: str
+    diff: str
+    """Unified diff of the two texts ('' when they are the same)."""
+
+
+class UnknownVersion(LookupError):
+    pass
+
+
+def current_texts() -> dict[str, tuple[str, str]]:
+    """version → (name, text) of what the prompt files hold now."""
+    texts: dict[str, tuple[str, str]] = {}
+    for language in LANGUAGES:
+        prompt: Prompt = load_system_prompt(language)
+        texts[prompt.version] = (prompt.name, prompt.text)
+        templates, version = load_templates(language)
+        texts[version] = (f"offline-{language}", repr(templates))
+    return texts
 
 
 def current_versions() -> set[str]:
-    versions = {load_system_prompt(language).version for language in LANGUAGES}
-    return versions | {load_templates(language)[1] for language in LANGUAGES}
+    return set(current_texts())
+
+
+async def record_current_texts(conn: AsyncConnection[Any]) -> None:
+    """Keep the text of the versions this process runs with (once per version)."""
+    for version, (name, text) in current_texts().items():
+        await conn.execute(
+            "INSERT INTO prompt_texts (version, name, text) VALUES (%s, %s, %s) ON CONFLICT (version) DO NOTHING",
+            (version, name, text),
+        )
+
+
+async def diff(conn: AsyncConnection[Any], old: str, new: str) -> PromptDiff:
+    rows = await (
+        await conn.execute("SELECT version, text FROM prompt_texts WHERE version = ANY(%s)", ([old, new],))
+    ).fetchall()
+    texts = {row["version"]: row["text"] for row in rows}
+    for version in (old, new):
+        if version not in texts:
+            raise UnknownVersion(f"the text of {version!r} was never recorded")
+    lines = difflib.unified_diff(
+        texts[old].splitlines(keepends=True), texts[new].splitlines(keepends=True), fromfile=old, tofile=new
+    )
+    return PromptDiff(old=old, new=new, diff="".join(lines))
 
 
 async def prompt_versions(conn: AsyncConnection[Any], reviewer: str = "offline") -> list[PromptVersion]:
@@ -68,6 +118,7 @@ async def prompt_versions(conn: AsyncConnection[Any], reviewer: str = "offline")
             quotations=row["quotations"],
             orders=row["orders"],
             quote_to_order=round(row["orders"] / row["quotations"], 4) if row["quotations"] else None,
+            text_stored=row["text_stored"],
         )
         for row in rows
     ]

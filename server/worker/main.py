@@ -28,6 +28,7 @@ from server.channels.wazzup import WazzupChannel
 from server.components.catalog import CatalogService
 from server.components.commerce import build_commerce, discount_policy
 from server.desk.escalations import ALERT_CHANNEL, PostgresEscalationDesk
+from server.desk.prompt_versions import record_current_texts
 from server.desk.quality import QualityStore
 from server.settings import Settings
 from server.storage.conversations import WORK_CHANNEL
@@ -146,6 +147,8 @@ class Pipeline:
         self.sender.start()
         with contextlib.suppress(TimeoutError):  # a start-up sync that takes longer only delays the first turns
             await asyncio.wait_for(self.catalog.started.wait(), timeout=self.settings.catalog_ready_wait_seconds)
+        async with self.pool.connection() as conn:
+            await record_current_texts(conn)  # the prompt versions this worker writes with, to compare them later
         await self.runtime_settings.run_pass()  # the tuned values before the first turn
         self.runtime_settings.start()
         self.dispatcher.start()

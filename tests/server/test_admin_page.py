@@ -196,7 +196,18 @@ async def test_an_admin_tunes_runtime_settings_with_an_audit_trail(
         await head.aclose()
 
 
-async def test_quality_reviews_and_prompt_versions_over_the_api(admin_url: str, seeded: dict[str, int]) -> None:
+async def test_quality_reviews_and_prompt_versions_over_the_api(
+    admin_url: str, admin_database_url: str, seeded: dict[str, int]
+) -> None:
+    from prompts import load_system_prompt
+    from server.desk.prompt_versions import record_current_texts
+
+    async with await connect(admin_database_url) as conn:
+        await record_current_texts(conn)  # as a worker does when it starts
+        await conn.execute(
+            "INSERT INTO prompt_texts (version, name, text) VALUES ('system.en@1111', 'system.en', %s)",
+            ("You are Noor.\nBe brief.\n",),
+        )
     head = await sign_in(admin_url, OMAR)
     manager = await sign_in(admin_url, FATIMA)
     try:
@@ -215,6 +226,16 @@ async def test_quality_reviews_and_prompt_versions_over_the_api(admin_url: str, 
         assert system["current"] is False  # not the text prompts/ holds now
         offline = versions["offline-en@aaaa"]
         assert (offline["replies"], offline["conversations"], offline["average_quality"]) == (1, 1, 0.9)
+        assert (system["text_stored"], offline["text_stored"]) == (True, False)
+
+        now = load_system_prompt("en").version
+        compared = await head.get("/api/v1/quality/prompts/diff", params={"from": "system.en@1111", "to": now})
+        assert compared.status_code == 200
+        lines = compared.json()["diff"].splitlines()
+        assert lines[:2] == ["--- system.en@1111", f"+++ {now}"]
+        assert "-Be brief." in lines
+        unknown = await head.get("/api/v1/quality/prompts/diff", params={"from": "offline-en@aaaa", "to": now})
+        assert unknown.status_code == 404
     finally:
         await head.aclose()
         await manager.aclose()

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, HTTPException, Query
 from pydantic import BaseModel
 
 from agent.quality.review import Review
-from server.desk.prompt_versions import PromptVersion, prompt_versions
+from server.desk.prompt_versions import PromptDiff, PromptVersion, UnknownVersion, diff, prompt_versions
 from server.desk.quality import QualityStore
 from server.web.auth import HeadOfSalesSession
 from server.web.deps import ServicesDep
@@ -57,3 +57,17 @@ async def conversation_reviews(conversation_id: int, session: HeadOfSalesSession
 async def prompts(session: HeadOfSalesSession, services: ServicesDep, reviewer: str = "offline") -> PromptVersionsOut:
     async with services.pool.connection() as conn:
         return PromptVersionsOut(items=await prompt_versions(conn, reviewer))
+
+
+@router.get("/prompts/diff")
+async def prompt_diff(
+    session: HeadOfSalesSession,
+    services: ServicesDep,
+    old: Annotated[str, Query(alias="from", description="e.g. system.ar@1a2b3c4d5e6f")],
+    new: Annotated[str, Query(alias="to")],
+) -> PromptDiff:
+    async with services.pool.connection() as conn:
+        try:
+            return await diff(conn, old, new)
+        except UnknownVersion as exc:
+            raise HTTPException(404, str(exc)) from None
