@@ -54,6 +54,11 @@ async def test_demo_accounts_are_not_created_outside_demo_mode(test_databases: D
         wazzup_webhook_token="a-production-token-0123456789",
         wazzup_api_key="a-production-key",
         document_link_secret="a-production-document-secret",
+        zoho_client_id="a-production-client",
+        zoho_client_secret="a-production-client-secret",
+        zoho_inventory_refresh_token="a-production-inventory-token",
+        zoho_crm_refresh_token="a-production-crm-token",
+        telegram_bot_token="123456:a-production-bot-token",
         inbox_demo_password=None,
     )
     with live_server(create_app(settings), port) as server:
@@ -90,7 +95,7 @@ async def test_an_admin_runs_accounts_and_a_manager_cannot(api_url: str) -> None
         assert weak.status_code == 422
 
         layla = await _api_client(api_url, "layla.haddad@treejar.com", issued["password"])
-        assert (await layla.get("/api/v1/me")).status_code == 200
+        assert (await layla.get("/api/v1/me")).json()["access"] == "manager"
         reset = await admin.post("/api/v1/admin/managers/mgr_08/reset-password", json={})
         assert reset.status_code == 200
         assert (await layla.get("/api/v1/me")).status_code == 401  # a new password ends every session
