@@ -6,7 +6,10 @@ Arabizi, RU; good and bad; with each bot message's facts and the escalations), e
 
 - baseline: load every transcript from Postgres (QualityStore.load_transcript) and nothing else;
 - review: load, review with the offline reviewer, save the review (the quality graph's work, without the graph);
-- graph: the same through graphs/quality.py (load → review → store), which re-reviews every conversation.
+- graph: the same through graphs/quality.py (load → review → store), which re-reviews every conversation;
+- then, over the 1,000 conversations and their reviews: the KPIs of the period (server/desk/metrics.py), the
+  dashboard behind /admin and the weekly report (KPIs, lowest scores, charts) rendered as HTML and as PDF, and the
+  low-score alert scan (server/worker/jobs/quality_alerts.py), each timed over a few repeats (median).
 
 Printed: wall time, per-conversation p50/p95/mean, peak Python memory (tracemalloc, in a separate pass so it does
 not slow the timed one) and each phase's ratio to the baseline of the same run.
@@ -20,7 +23,7 @@ import statistics
 import time
 import tracemalloc
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from psycopg.types.json import Jsonb
@@ -31,9 +34,12 @@ from agent.quality.offline import OfflineReviewer
 from bench.common import percentile, scratch_database
 from evals.calibration import load_cases
 from graphs.quality import graph
+from server.desk.metrics import Period, metrics
 from server.desk.quality import QualityStore
+from server.desk.reports import build_dashboard, report_html, report_pdf
 from server.storage.database import make_pool
 from server.storage.migrations import apply_migrations
+from server.worker.jobs.quality_alerts import DUE_SQL
 
 CONVERSATIONS = 1000
 CHANNEL = "3f9c1a22-7d54-4b8e-a1c0-5e6f7a8b9c0d"
@@ -112,6 +118,43 @@ async def peak_memory(phase: Phase, conversations: list[int]) -> int:
         tracemalloc.stop()
 
 
+async def median_of(repeats: int, work: Callable[[], Awaitable[Any]]) -> float:
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        await work()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times)
+
+
+async def admin_figures(pool: AsyncConnectionPool[Any]) -> dict[str, float]:
+    """The admin's reads over what the phases above stored (seeded in November, reviewed today)."""
+    period = Period(since=date(2026, 11, 1), until=datetime.now(UTC).date() + timedelta(days=2))
+    async with pool.connection() as conn:
+        await conn.execute(
+            "INSERT INTO managers (id, name, email, access, telegram_chat_id)"
+            " VALUES ('head', 'Head', 'head@example.com', 'head_of_sales', 1)"
+        )
+        dashboard = await build_dashboard(conn, period, "http://127.0.0.1:8000")
+        assert dashboard.metrics.totals.conversations == CONVERSATIONS
+        assert dashboard.metrics.totals.quality.reviews == CONVERSATIONS
+
+        async def scan() -> None:
+            await (await conn.execute(DUE_SQL, {"threshold": 0.6, "days": 7, "limit": 10})).fetchall()
+
+        return {
+            "KPIs of the period (metrics)": await median_of(5, lambda: metrics(conn, period)),
+            "dashboard: KPIs + lowest scores + 5 charts": await median_of(
+                5, lambda: build_dashboard(conn, period, "http://127.0.0.1:8000")
+            ),
+            "report as HTML (from the dashboard)": await median_of(
+                5, lambda: asyncio.to_thread(report_html, dashboard)
+            ),
+            "report as PDF (from the dashboard)": await median_of(3, lambda: asyncio.to_thread(report_pdf, dashboard)),
+            "low-score alert scan": await median_of(5, scan),
+        }
+
+
 async def main() -> None:
     with scratch_database() as url:
         pool = make_pool(url, min_size=1, max_size=2)
@@ -163,6 +206,7 @@ async def main() -> None:
                 "load + review + save": await peak_memory(review_and_save, conversations),
                 "quality graph (re-review)": await peak_memory(through_graph, conversations),
             }
+            admin = await admin_figures(pool)
             async with pool.connection() as conn:
                 stored = await (
                     await conn.execute("SELECT count(*) AS n, max(revision) AS rev FROM quality_reviews")
@@ -185,6 +229,11 @@ async def main() -> None:
             f"| {name} | {total:.2f} s | {percentile(each, 0.5) * 1000:.2f} / {percentile(each, 0.95) * 1000:.2f}"
             f" / {statistics.fmean(each) * 1000:.2f} ms | {memory[name] / 1e6:.1f} MB | {total / baseline:.2f}× |"
         )
+    print()
+    print("| over the 1,000 conversations and their reviews | median of repeats | × baseline (loading them all) |")
+    print("|---|---|---|")
+    for name, seconds in admin.items():
+        print(f"| {name} | {seconds * 1000:.1f} ms | {seconds / baseline:.3f}× |")
     print(f"\nprocess max RSS: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
 
 

@@ -107,6 +107,111 @@ def sync(full: bool) -> None:
     asyncio.run(go())
 
 
+def managers(args: argparse.Namespace) -> None:
+    """`noor managers …`: the accounts of the inbox and the admin, without the service running."""
+    import asyncio
+
+    import psycopg
+    from pydantic import ValidationError
+
+    from server.desk import accounts
+    from server.storage.database import pool_kwargs
+    from server.storage.migrations import prepare_database
+
+    settings = get_settings()
+    configure_logging("WARNING")
+
+    def show(account: accounts.Account) -> str:
+        state = "can sign in" if account.can_sign_in else ("disabled" if account.disabled_at else "no password")
+        return f"{account.id}  {account.email}  {account.name}  [{account.access}]  {state}"
+
+    async def go() -> None:
+        url = await prepare_database(settings.database_url, settings.data_dir)
+        async with await psycopg.AsyncConnection.connect(url, **pool_kwargs()) as conn:
+            if args.action == "list":
+                for account in await accounts.list_accounts(conn):
+                    print(show(account))
+                return
+            if args.action == "create":
+                new = accounts.NewAccount(
+                    name=args.name,
+                    email=args.email,
+                    access=args.role,
+                    title=args.title,
+                    telegram_chat_id=args.telegram_chat_id,
+                    languages=args.languages.split(","),
+                    password=args.password,
+                )
+                issued = await accounts.create_account(conn, new)
+            elif args.action == "reset-password":
+                issued = await accounts.reset_password(conn, args.login, args.password)
+            else:
+                print(show(await accounts.set_disabled(conn, args.login, args.action == "disable")))
+                return
+            print(show(issued.account))
+            if not args.password:
+                print(f"password: {issued.password}   (shown once; the manager can sign in at /inbox with it)")
+
+    try:
+        asyncio.run(go())
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+        raise SystemExit(f"not done: {problems}") from None
+    except accounts.AccountError as exc:
+        raise SystemExit(f"not done: {exc}") from None
+
+
+def report(week: str | None, folder: str) -> None:
+    """`noor report --week 2026-W49`: that week's report (last week by default) as HTML and PDF files."""
+    import asyncio
+    from pathlib import Path
+
+    import psycopg
+
+    from server.desk.metrics import Period
+    from server.desk.reports import build_dashboard, previous_week, write_report
+    from server.storage.database import pool_kwargs
+    from server.storage.migrations import prepare_database
+
+    settings = get_settings()
+    configure_logging("WARNING")
+    chosen = (week or previous_week()).upper()
+    try:
+        period = Period.iso_week(chosen)
+    except ValueError:
+        raise SystemExit(f"not done: {chosen!r} is not an ISO week like 2026-W49") from None
+
+    async def go() -> list[Path]:
+        url = await prepare_database(settings.database_url, settings.data_dir)
+        async with await psycopg.AsyncConnection.connect(url, **pool_kwargs()) as conn:
+            dashboard = await build_dashboard(
+                conn, period, settings.base_url, threshold=settings.quality_alert_below_share
+            )
+        return write_report(dashboard, Path(folder), f"noor-report-{chosen}")
+
+    for path in asyncio.run(go()):
+        print(path)
+
+
+def _managers_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = commands.add_parser("managers", help="manager accounts: create, list, disable, enable, reset-password")
+    actions = parser.add_subparsers(dest="action", required=True)
+    actions.add_parser("list", help="every account, its access and whether it can sign in")
+    create = actions.add_parser("create", help="a new account (a password is generated unless --password)")
+    create.add_argument("--name", required=True)
+    create.add_argument("--email", required=True)
+    create.add_argument("--role", choices=["manager", "head_of_sales", "admin"], default="manager")
+    create.add_argument("--title", help="job title shown to people, e.g. 'Sales Manager'")
+    create.add_argument("--telegram-chat-id", type=int, help="where this account's Telegram alerts go")
+    create.add_argument("--languages", default="en", help="comma-separated: en,ar,ru")
+    create.add_argument("--password", help="at least 10 characters; default: generated and printed once")
+    for action, text in (("disable", "end its sessions, refuse sign-in"), ("enable", "allow sign-in again")):
+        actions.add_parser(action, help=text).add_argument("login", help="manager id or e-mail")
+    reset = actions.add_parser("reset-password", help="a new password; every session of the account ends")
+    reset.add_argument("login", help="manager id or e-mail")
+    reset.add_argument("--password", help="at least 10 characters; default: generated and printed once")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(prog="noor", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -114,6 +219,10 @@ def main() -> None:
     commands.add_parser("worker", help="run turns and sends only (no HTTP), next to API-only nodes")
     sync_parser = commands.add_parser("sync", help="sync the catalog from Zoho Inventory now (progress bar)")
     sync_parser.add_argument("--full", action="store_true", help="every item, not only those changed since last time")
+    _managers_parser(commands)
+    report_parser = commands.add_parser("report", help="write a week's KPI report (HTML and PDF)")
+    report_parser.add_argument("--week", help="ISO week, e.g. 2026-W49 (default: last week, Dubai time)")
+    report_parser.add_argument("--out", default="reports", help="folder to write into (default: ./reports)")
     args = parser.parse_args()
     if args.command == "run":
         run()
@@ -121,6 +230,10 @@ def main() -> None:
         worker()
     elif args.command == "sync":
         sync(args.full)
+    elif args.command == "managers":
+        managers(args)
+    elif args.command == "report":
+        report(args.week, args.out)
 
 
 if __name__ == "__main__":

@@ -226,6 +226,19 @@ class Settings(BaseSettings):
     )
     quality_review_poll_seconds: float = Field(default=60.0, gt=0)
 
+    # --- Admin, KPIs, low-score alerts and the weekly report (issue 12, the admin part) -------------------------
+    # server/desk/metrics.py, server/desk/reports.py, server/worker/jobs/quality_alerts.py, weekly_report.py
+    quality_alert_below_share: float = Field(
+        default=0.6, ge=0, le=1, description="A review scoring under this share alerts the head of sales (0: never)"
+    )
+    quality_alert_poll_seconds: float = Field(default=30.0, gt=0)
+    weekly_report_enabled: bool = Field(default=True, description="Send last week's report to the head of sales")
+    weekly_report_hour: int = Field(
+        default=9, ge=0, le=23, description="Dubai hour on Monday from which last week's report is sent"
+    )
+    weekly_report_poll_seconds: float = Field(default=600.0, gt=0)
+    # --- end of the admin block ----------------------------------------------------------------------------------
+
 
 @lru_cache
 def get_settings() -> Settings:

@@ -27,6 +27,13 @@ SCRYPT_P = 1
 SCRYPT_DKLEN = 32
 
 SessionKind = Literal["cookie", "bearer"]
+Access = Literal["manager", "head_of_sales", "admin"]
+"""What an account may do; each level includes the ones before it (an admin may do what a head of sales may)."""
+ACCESS_LEVELS: tuple[Access, ...] = ("manager", "head_of_sales", "admin")
+
+
+def has_access(granted: Access, needed: Access) -> bool:
+    return ACCESS_LEVELS.index(granted) >= ACCESS_LEVELS.index(needed)
 
 
 def hash_password(password: str, *, salt: bytes | None = None) -> str:
@@ -65,6 +72,7 @@ class Manager:
     email: str
     role: str | None
     languages: list[str]
+    access: Access = "manager"
 
 
 @dataclass(frozen=True)
@@ -75,12 +83,13 @@ class Session:
 
 
 UPSERT_SQL = """
-INSERT INTO managers (id, name, email, role, zoho_crm_user_id, telegram_chat_id, languages, specialties,
+INSERT INTO managers (id, name, email, role, access, zoho_crm_user_id, telegram_chat_id, languages, specialties,
                       specialty_category_ids, working_hours, leave, is_active, max_open_chats, notes, password_hash)
-VALUES (%(id)s, %(name)s, %(email)s, %(role)s, %(crm)s, %(chat)s, %(languages)s, %(specialties)s, %(category_ids)s,
-        %(hours)s, %(leave)s, %(active)s, %(max_open)s, %(notes)s, %(password_hash)s)
+VALUES (%(id)s, %(name)s, %(email)s, %(role)s, %(access)s, %(crm)s, %(chat)s, %(languages)s, %(specialties)s,
+        %(category_ids)s, %(hours)s, %(leave)s, %(active)s, %(max_open)s, %(notes)s, %(password_hash)s)
 ON CONFLICT (id) DO UPDATE SET
-    name = EXCLUDED.name, email = EXCLUDED.email, role = EXCLUDED.role, zoho_crm_user_id = EXCLUDED.zoho_crm_user_id,
+    name = EXCLUDED.name, email = EXCLUDED.email, role = EXCLUDED.role, access = EXCLUDED.access,
+    zoho_crm_user_id = EXCLUDED.zoho_crm_user_id,
     telegram_chat_id = EXCLUDED.telegram_chat_id, languages = EXCLUDED.languages, specialties = EXCLUDED.specialties,
     specialty_category_ids = EXCLUDED.specialty_category_ids, working_hours = EXCLUDED.working_hours,
     leave = EXCLUDED.leave, is_active = EXCLUDED.is_active, max_open_chats = EXCLUDED.max_open_chats,
@@ -114,6 +123,7 @@ async def seed_managers(
                 "name": record["name"],
                 "email": record["email"],
                 "role": record.get("role"),
+                "access": record.get("access") or "manager",
                 "crm": record.get("zoho_crm_user_id"),
                 "chat": record.get("telegram_chat_id"),
                 "languages": list(record.get("languages") or []),
@@ -145,15 +155,15 @@ async def authenticate(conn: AsyncConnection[Any], login: str, password: str) ->
     """By e-mail (case-insensitive) or manager id."""
     row = await (
         await conn.execute(
-            "SELECT id, name, email, role, languages, password_hash FROM managers"
-            " WHERE lower(email) = lower(%s) OR id = %s",
+            "SELECT id, name, email, role, languages, access, password_hash FROM managers"
+            " WHERE (lower(email) = lower(%s) OR id = %s) AND disabled_at IS NULL",
             (login.strip(), login.strip()),
         )
     ).fetchone()
     valid = await asyncio.to_thread(verify_password, password, row["password_hash"] if row else None)
     if not valid or row is None:
         return None
-    return Manager(row["id"], row["name"], row["email"], row["role"], list(row["languages"]))
+    return Manager(row["id"], row["name"], row["email"], row["role"], list(row["languages"]), row["access"])
 
 
 async def create_session(
@@ -184,14 +194,15 @@ async def load_session(conn: AsyncConnection[Any], token: str, kind: SessionKind
             UPDATE manager_sessions s SET last_seen_at = now()
               FROM managers m
              WHERE s.token_hash = %s AND s.kind = %s AND s.expires_at > now() AND m.id = s.manager_id
-            RETURNING m.id, m.name, m.email, m.role, m.languages, s.csrf_token
+               AND m.disabled_at IS NULL
+            RETURNING m.id, m.name, m.email, m.role, m.languages, m.access, s.csrf_token
             """,
             (token_hash(token), kind),
         )
     ).fetchone()
     if row is None:
         return None
-    manager = Manager(row["id"], row["name"], row["email"], row["role"], list(row["languages"]))
+    manager = Manager(row["id"], row["name"], row["email"], row["role"], list(row["languages"]), row["access"])
     return Session(manager, kind, row["csrf_token"])
 
 

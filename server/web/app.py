@@ -33,7 +33,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from server.components.model import build_model
     from server.desk.managers import seed_managers
     from server.web import documents, health
+    from server.web.api import admin as admin_api
+    from server.web.api import metrics as metrics_api
     from server.web.api import products as products_api
+    from server.web.api import quality as quality_api
     from server.web.auth import api_session
     from server.web.deps import Services
     from server.web.inbox_ui import router as inbox_router
@@ -56,8 +59,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         await pool.open(wait=True)
         model = build_model(settings)
         password = settings.inbox_demo_password.get_secret_value() if settings.inbox_demo_password else None
-        async with pool.connection() as conn, conn.transaction():
-            await seed_managers(conn, demo_managers(), demo_password=password if settings.sandbox else None)
+        if settings.sandbox:  # demo accounts exist only in demo mode; production accounts: `noor managers create`
+            async with pool.connection() as conn, conn.transaction():
+                await seed_managers(conn, demo_managers(), demo_password=password)
         deliveries = DeliveryWriter(pool)
         deliveries.start()
         catalog = CatalogService(settings, pool, database_url, sync=False)  # search for the API; workers sync
@@ -97,6 +101,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health.router)
     app.include_router(inbox_router)  # managers' inbox (/inbox) and its /api/v1
     app.include_router(products_api.router)
+    app.include_router(admin_api.router)
+    app.include_router(metrics_api.router)
+    app.include_router(quality_api.router)
     app.include_router(documents.router)
     app.include_router(media_router(media_store(settings), api_session))  # customers' files, managers only
     app.state.documents = DocumentLinks.from_settings(settings)

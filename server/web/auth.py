@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import hmac
 import secrets
+from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
 from fastapi import Depends, HTTPException, Request, Response
 
-from server.desk.managers import Session, load_session
+from server.desk.managers import Access, Session, has_access, load_session
 from server.settings import Settings
 from server.web.deps import Services, get_services
 
@@ -110,3 +111,21 @@ async def api_session(request: Request) -> Session:
 
 
 ApiSession = Annotated[Session, Depends(api_session)]
+
+
+def access_session(needed: Access) -> Callable[[Request], Awaitable[Session]]:
+    """`api_session`, and 403 unless the account has `needed` access (or more)."""
+
+    async def dependency(request: Request) -> Session:
+        session = await api_session(request)
+        if not has_access(session.manager.access, needed):
+            raise HTTPException(403, f"this needs {needed.replace('_', ' ')} access")
+        return session
+
+    return dependency
+
+
+HeadOfSalesSession = Annotated[Session, Depends(access_session("head_of_sales"))]
+"""KPIs, reports and quality reviews: a head of sales or an admin."""
+AdminSession = Annotated[Session, Depends(access_session("admin"))]
+"""Accounts, prompts and settings: an admin."""

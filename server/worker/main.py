@@ -26,8 +26,9 @@ from graphs.sales import builder as sales_builder
 from server.channels import Channel
 from server.channels.wazzup import WazzupChannel
 from server.components.catalog import CatalogService
-from server.components.commerce import build_commerce
+from server.components.commerce import build_commerce, discount_policy
 from server.desk.escalations import ALERT_CHANNEL, PostgresEscalationDesk
+from server.desk.prompt_versions import record_current_texts
 from server.desk.quality import QualityStore
 from server.settings import Settings
 from server.storage.conversations import WORK_CHANNEL
@@ -35,7 +36,10 @@ from server.storage.database import make_pool
 from server.worker.dispatcher import Dispatcher
 from server.worker.jobs.alerts import AlertDispatcher, PostgresAlertDeduper
 from server.worker.jobs.idle_release import IdleReleaser
+from server.worker.jobs.quality_alerts import LowScoreAlerter
 from server.worker.jobs.quality_review import QualityReviewer
+from server.worker.jobs.runtime_settings import RuntimeSettingsWatcher
+from server.worker.jobs.weekly_report import WeeklyReporter
 from server.worker.media import build_media_service
 from server.worker.turns import GraphTurnRunner
 from tools.live_stock import LiveStock
@@ -77,12 +81,8 @@ class Pipeline:
         )
         self.ingestor = self.channel.ingestor(self.pool, self.dispatcher.wake, settings.poll_interval_seconds)
         idle_seconds = settings.human_idle_release_minutes * 60
-        self.releaser = (
-            IdleReleaser(
-                self.pool, idle_seconds, self.dispatcher.wake, poll_interval_seconds=min(60.0, idle_seconds / 4)
-            )
-            if idle_seconds
-            else None
+        self.releaser = IdleReleaser(  # always there: idle release may be turned on at run time
+            self.pool, idle_seconds, self.dispatcher.wake, poll_interval_seconds=min(60.0, idle_seconds / 4 or 60.0)
         )
         self.telegram = TelegramClient(
             settings.telegram_api_url,
@@ -93,6 +93,8 @@ class Pipeline:
         self.alerts = AlertDispatcher(
             self.pool, self.telegram, settings.base_url, poll_interval_seconds=settings.alert_poll_seconds
         )
+        self.context = context
+        self.runtime_settings = RuntimeSettingsWatcher(self.pool, settings, self.apply_runtime_settings)
         self.quality = (
             QualityReviewer(
                 QualityStore(self.pool),
@@ -103,8 +105,41 @@ class Pipeline:
             if settings.quality_review_idle_minutes
             else None
         )
+        # the head of sales hears of low quality scores and gets the weekly report (issue 12)
+        self.low_scores = (
+            LowScoreAlerter(
+                self.pool,
+                self.telegram,
+                settings.base_url,
+                below_share=settings.quality_alert_below_share,
+                poll_interval_seconds=settings.quality_alert_poll_seconds,
+            )
+            if settings.quality_alert_below_share
+            else None
+        )
+        self.weekly_report = (
+            WeeklyReporter(
+                self.pool,
+                self.telegram,
+                settings.base_url,
+                hour=settings.weekly_report_hour,
+                below_share=settings.quality_alert_below_share,
+                poll_interval_seconds=settings.weekly_report_poll_seconds,
+            )
+            if settings.weekly_report_enabled
+            else None
+        )
         self._listener: asyncio.Task[None] | None = None
         self._warm_up: asyncio.Task[None] | None = None
+
+    def apply_runtime_settings(self, settings: Settings) -> None:
+        """The settings a manager tunes at run time (server/desk/runtime_settings.py), into the running parts."""
+        self.dispatcher.debounce = settings.debounce_seconds
+        self.dispatcher.cap = max(settings.debounce_cap_seconds, settings.debounce_seconds)
+        self.releaser.idle_seconds = settings.human_idle_release_minutes * 60
+        self.context.order_value_threshold_aed = settings.escalation_order_value_aed
+        if self.context.commerce is not None:
+            self.context.commerce.policy = discount_policy(settings)
 
     async def start(self) -> None:
         await self.pool.open(wait=True)
@@ -112,14 +147,20 @@ class Pipeline:
         self.sender.start()
         with contextlib.suppress(TimeoutError):  # a start-up sync that takes longer only delays the first turns
             await asyncio.wait_for(self.catalog.started.wait(), timeout=self.settings.catalog_ready_wait_seconds)
+        async with self.pool.connection() as conn:
+            await record_current_texts(conn)  # the prompt versions this worker writes with, to compare them later
+        await self.runtime_settings.run_pass()  # the tuned values before the first turn
+        self.runtime_settings.start()
         self.dispatcher.start()
         self.ingestor.start()
-        if self.releaser:
-            self.releaser.start()
+        self.releaser.start()
         self.alerts.start()
         self._warm_up = asyncio.create_task(self.media.warm_up(), name="speech-warm-up")
         if self.quality:
             self.quality.start()
+        for job in (self.low_scores, self.weekly_report):
+            if job:
+                job.start()
         self._listener = asyncio.create_task(self._listen(), name="listen")
 
     async def stop(self) -> None:
@@ -130,10 +171,13 @@ class Pipeline:
             self._warm_up.cancel()
             await asyncio.gather(self._warm_up, return_exceptions=True)
         await self.alerts.stop()
+        for job in (self.low_scores, self.weekly_report):
+            if job:
+                await job.stop()
         if self.quality:
             await self.quality.stop()
-        if self.releaser:
-            await self.releaser.stop()
+        await self.releaser.stop()
+        await self.runtime_settings.stop()
         await self.ingestor.stop()
         await self.dispatcher.stop()
         await self.sender.stop()

@@ -7,7 +7,7 @@ from datetime import timedelta
 from fastapi import APIRouter, HTTPException, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from server.desk.managers import authenticate, create_session, end_session
+from server.desk.managers import Access, authenticate, create_session, end_session
 from server.web.auth import ApiSession, bearer_token
 from server.web.deps import ServicesDep
 
@@ -27,6 +27,7 @@ class ManagerOut(BaseModel):
     email: str
     role: str | None
     languages: list[str]
+    access: Access = Field(description="manager, head_of_sales or admin: what the account may do")
 
 
 class TokenOut(BaseModel):

@@ -69,7 +69,7 @@ def _page(request: Request, name: str, context: dict[str, Any], status_code: int
 
 
 def _safe_next(target: str | None) -> str:
-    if target and target.startswith("/inbox") and not target.startswith("//") and "\\" not in target:
+    if target and target.startswith(("/inbox", "/admin")) and not target.startswith("//") and "\\" not in target:
         return target
     return "/inbox"
 

@@ -62,6 +62,8 @@ class IdleReleaser(WokenLoop):
         self.on_released = on_released
 
     async def run_pass(self) -> bool:
+        if not self.idle_seconds:  # 0: never (a runtime setting may turn it on later)
+            return False
         async with self.pool.connection() as conn:
             released = await release_idle_threads(conn, self.idle_seconds)
         if released:

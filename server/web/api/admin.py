@@ -1,0 +1,125 @@
+"""The admin's REST API under `/api/v1/admin/...` (admin access; cookie writes need the CSRF header like the rest
+of the API): manager accounts, runtime settings and their audit log."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, HTTPException
+from pydantic import BaseModel, ConfigDict, Field
+
+from server.desk import accounts, runtime_settings
+from server.web.auth import AdminSession
+from server.web.deps import ServicesDep
+
+router = APIRouter(prefix="/api/v1/admin", tags=["admin"])
+
+
+class AccountsOut(BaseModel):
+    items: list[accounts.Account]
+
+
+class PasswordIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    password: str | None = Field(
+        default=None, min_length=accounts.MIN_PASSWORD_CHARS, max_length=200, description="None: one is generated"
+    )
+
+
+def _refused(exc: accounts.AccountError) -> HTTPException:
+    return HTTPException(404 if isinstance(exc, accounts.NoSuchAccount) else 409, str(exc))
+
+
+@router.get("/managers")
+async def list_managers(session: AdminSession, services: ServicesDep) -> AccountsOut:
+    async with services.pool.connection() as conn:
+        return AccountsOut(items=await accounts.list_accounts(conn))
+
+
+@router.post("/managers", status_code=201)
+async def create_manager(
+    body: accounts.NewAccount, session: AdminSession, services: ServicesDep
+) -> accounts.IssuedPassword:
+    async with services.pool.connection() as conn:
+        try:
+            return await accounts.create_account(conn, body)
+        except accounts.AccountError as exc:
+            raise _refused(exc) from None
+
+
+@router.post("/managers/{manager_id}/disable")
+async def disable_manager(manager_id: str, session: AdminSession, services: ServicesDep) -> accounts.Account:
+    if manager_id == session.manager.id:
+        raise HTTPException(409, "you cannot disable your own account")
+    async with services.pool.connection() as conn:
+        try:
+            return await accounts.set_disabled(conn, manager_id, True)
+        except accounts.AccountError as exc:
+            raise _refused(exc) from None
+
+
+@router.post("/managers/{manager_id}/enable")
+async def enable_manager(manager_id: str, session: AdminSession, services: ServicesDep) -> accounts.Account:
+    async with services.pool.connection() as conn:
+        try:
+            return await accounts.set_disabled(conn, manager_id, False)
+        except accounts.AccountError as exc:
+            raise _refused(exc) from None
+
+
+@router.post("/managers/{manager_id}/reset-password")
+async def reset_password(
+    manager_id: str, body: PasswordIn, session: AdminSession, services: ServicesDep
+) -> accounts.IssuedPassword:
+    async with services.pool.connection() as conn:
+        try:
+            return await accounts.reset_password(conn, manager_id, body.password)
+        except accounts.AccountError as exc:
+            raise _refused(exc) from None
+
+
+class SettingsOut(BaseModel):
+    items: list[runtime_settings.SettingView]
+
+
+class SettingIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    value: Any = Field(description="The new value, checked like the configuration's (null where that allows it)")
+
+
+class AuditOut(BaseModel):
+    items: list[runtime_settings.AuditEntry]
+
+
+@router.get("/settings")
+async def list_settings(session: AdminSession, services: ServicesDep) -> SettingsOut:
+    async with services.pool.connection() as conn:
+        return SettingsOut(items=await runtime_settings.listing(conn, services.settings))
+
+
+@router.put("/settings/{key}")
+async def change_setting(
+    key: str, body: SettingIn, session: AdminSession, services: ServicesDep
+) -> runtime_settings.SettingView:
+    async with services.pool.connection() as conn:
+        try:
+            return await runtime_settings.change(conn, services.settings, key, body.value, session.manager.id)
+        except runtime_settings.SettingError as exc:
+            raise HTTPException(404 if key not in runtime_settings.TUNABLE else 422, str(exc)) from None
+
+
+@router.delete("/settings/{key}")
+async def reset_setting(key: str, session: AdminSession, services: ServicesDep) -> runtime_settings.SettingView:
+    """Back to the configured value."""
+    if key not in runtime_settings.TUNABLE:
+        raise HTTPException(404, f"{key!r} is not a runtime setting")
+    async with services.pool.connection() as conn:
+        return await runtime_settings.change(conn, services.settings, key, None, session.manager.id, reset=True)
+
+
+@router.get("/settings/audit")
+async def settings_audit(session: AdminSession, services: ServicesDep, limit: int = 100) -> AuditOut:
+    async with services.pool.connection() as conn:
+        return AuditOut(items=await runtime_settings.audit(conn, max(1, min(limit, 1000))))
