@@ -9,7 +9,7 @@ from langchain_core.messages import AIMessage, AnyMessage, HumanMessage
 
 from agent.language import Language
 from agent.understanding import Question, Understanding
-from bench.understanding import cases, keyword_baseline, load_replies, measure, slot_pairs
+from bench.understanding import UNSEEN, cases, keyword_baseline, load_replies, measure, slot_pairs, unseen_cases
 from evals.scenario import load_scenarios
 
 SCENARIOS = load_scenarios()
@@ -63,3 +63,13 @@ async def test_the_keyword_baseline_fills_no_slots() -> None:
     assert report.overall.slot_tp == 0
     assert report.overall.slot_fp == 0
     assert load_replies(None) == {}
+
+
+def test_the_held_out_set_is_read_after_the_bot_message_each_turn_answers() -> None:
+    held_out = unseen_cases(UNSEEN)
+    assert len(held_out) >= 80
+    assert {c.message.language for c in held_out} == {"en", "ar", "arabizi", "ru"}
+    answering = [c for c in held_out if c.asked]
+    assert answering
+    assert all(isinstance(c.messages[0], AIMessage) for c in answering)
+    assert all(c.messages[-1].content == c.message.lines[0] for c in held_out)
