@@ -14,7 +14,6 @@ from functools import cache, lru_cache
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
-from spellchecker import SpellChecker
 
 from tools.catalog import vocabulary as V
 from tools.catalog.normalize import (
@@ -29,6 +28,7 @@ from tools.catalog.normalize import (
 )
 from tools.catalog.numbers import count_terms, spell_out_numbers
 from tools.catalog.stemming import language_of, stem
+from tools.catalog.words import dictionary, within_one_edit
 
 Language = Literal["en", "ar", "ru", "arabizi"]
 
@@ -251,35 +251,9 @@ def _longest_entries(tokens: Sequence[str], i: int) -> list[_Entry]:
     return best
 
 
-def _edit1(a: str, b: str) -> bool:
-    """Damerau-Levenshtein distance ≤ 1."""
-    if a == b:
-        return True
-    la, lb = len(a), len(b)
-    if abs(la - lb) > 1:
-        return False
-    if la == lb:
-        diff = [i for i in range(la) if a[i] != b[i]]
-        if len(diff) == 1:
-            return True
-        return len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]]
-    if la > lb:
-        a, b = b, a
-    i = 0
-    while i < len(a) and a[i] == b[i]:
-        i += 1
-    return a[i:] == b[i + 1 :]
-
-
 @cache
 def _english_words_sorted() -> tuple[str, ...]:
     return tuple(sorted(_english_words()))
-
-
-@cache
-def _english_dictionary() -> SpellChecker:
-    """A maintained English word list: a real word ("weather", "setting") is never a typo of a catalog word."""
-    return SpellChecker(language="en", distance=1)
 
 
 @lru_cache(maxsize=8192)
@@ -287,10 +261,10 @@ def _spell(token: str) -> str:
     """Correct one typo in an English vocabulary word ("ergonmic" → "ergonomic")."""
     if len(token) < 5 or not token.isalpha() or not token.isascii() or token in _english_words():
         return token
-    if token in V.STOPWORDS or token in _english_dictionary():
+    if token in V.STOPWORDS or token in dictionary("en"):
         return token
     for word in _english_words_sorted():
-        if _edit1(token, word):
+        if within_one_edit(token, word):
             return word
     return token
 

@@ -10,13 +10,13 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
+from agent.models.offline.slots import PRODUCT_CODE
 from agent.policies.quote_details import INDIVIDUAL, emirate_of, is_specific_area, is_valid_email, normalise_company
 from agent.state import Customer
 from agent.understanding import Question
 from tools.catalog.normalize import ascii_digits
 
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-_CODE = re.compile(r"(?<![\w-])[A-Za-z]{2,4}(?:-[A-Za-z0-9]{1,8}){2,5}(?![\w-])")
 # Clause ends: commas and semicolons (Latin and Arabic), new lines, a sentence's full stop, a dash between spaces.
 _SEPARATORS = re.compile(r"[,;\n،؛|]+|(?<=[^\s.])\.(?=\s|$)|[!?]+|\s[-–—/]\s")
 
@@ -152,11 +152,11 @@ class _Clause:
 def _clauses(text: str) -> list[_Clause]:
     """The message cut at separators, e-mails, product codes and field labels, each piece with its label."""
     pieces: list[_Clause] = []
-    for part in _SEPARATORS.split(_CODE.sub("\n", _EMAIL.sub("\n", text))):
+    for part in _SEPARATORS.split(PRODUCT_CODE.sub("\n", _EMAIL.sub("\n", text))):
         if not part or not part.strip():
             continue
         cuts = [
-            (m.start(), m.end(), _LABELS[int(next(k for k, v in m.groupdict().items() if v is not None)[1:])][0])
+            (m.start(), m.end(), _LABELS[int(str(m.lastgroup)[1:])][0])  # the alternative that matched: l<index>
             for m in _LABEL.finditer(part)
         ]
         cuts = [cut for cut in cuts if cut[1] > cut[0] or cut[2].endswith("+")]

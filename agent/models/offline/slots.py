@@ -23,7 +23,7 @@ _MAKE_IT = re.compile(
 )
 # A product code as customers copy it from the website or a price list: "MC-AIRO-MB-BLK", "od-form-12070-blk".
 # Three or more hyphenated parts; written in lower case it needs a digit or four parts ("up-to-date" is no code).
-_CODE = re.compile(r"(?<![\w-])([A-Za-z]{2,4}(?:-[A-Za-z0-9]{1,8}){2,5})(?![\w-])")
+PRODUCT_CODE = re.compile(r"(?<![\w-])([A-Za-z]{2,4}(?:-[A-Za-z0-9]{1,8}){2,5})(?![\w-])")
 # "10 of MC-AIRO-MB-BLK", "١٠ من …", "10 шт …": a number right before a code is its quantity.
 _QUANTITY_BEFORE_CODE = re.compile(
     r"(?<![\d.,])(\d{1,5})\s*(?:x|×|of|pcs|pieces|units|من|حبة|قطعة|шт\.?|штук[аи]?)?\s+(?=[A-Za-z]{2,4}-)", re.I
@@ -150,7 +150,7 @@ _BUDGET_FOR_TOTAL = re.compile(r"total|overall|in total|for all|إجمالي|ا�
 def product_codes(text: str) -> list[str]:
     """Product codes written in the message, upper-cased ("mc-airo-mb-blk" → "MC-AIRO-MB-BLK")."""
     codes: list[str] = []
-    for match in _CODE.finditer(text):
+    for match in PRODUCT_CODE.finditer(text):
         code = match.group(1)
         if code.isupper() or any(c.isdigit() for c in code) or code.count("-") >= 3:
             codes.append(code.upper())

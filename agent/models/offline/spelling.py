@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from functools import cache
 from types import ModuleType
 
-from spellchecker import SpellChecker
+from tools.catalog.words import dictionary, within_one_edit
 
 _WORD = re.compile(r"[^\W\d_]{4,}")
 # never inside a product code (MC-AIRO-LB) or an e-mail address
@@ -37,13 +37,8 @@ def _script(word: str) -> str:
 
 
 @cache
-def _dictionary(language: str) -> SpellChecker:
-    return SpellChecker(language=language, distance=1)
-
-
-@cache
 def _sorted_words(language: str) -> tuple[str, ...]:
-    return tuple(sorted(_dictionary(language).word_frequency.dictionary))
+    return tuple(sorted(dictionary(language).word_frequency.dictionary))
 
 
 def _words_starting(language: str, stem: str) -> list[str]:
@@ -54,22 +49,6 @@ def _words_starting(language: str, stem: str) -> list[str]:
 
 def _deletions(word: str) -> set[str]:
     return {word[:i] + word[i + 1 :] for i in range(len(word))}
-
-
-def _one_edit_apart(a: str, b: str) -> bool:
-    """Damerau-Levenshtein distance of exactly one."""
-    if a == b or abs(len(a) - len(b)) > 1:
-        return False
-    if len(a) == len(b):
-        differ = [i for i in range(len(a)) if a[i] != b[i]]
-        return len(differ) == 1 or (
-            len(differ) == 2
-            and differ[1] == differ[0] + 1
-            and a[differ[0]] == b[differ[1]]
-            and a[differ[1]] == b[differ[0]]
-        )
-    short, long = (a, b) if len(a) < len(b) else (b, a)
-    return any(long[:i] + long[i + 1 :] == short for i in range(len(long)))
 
 
 class CueSpeller:
@@ -87,11 +66,11 @@ class CueSpeller:
     def correct_word(self, word: str) -> str:
         lowered = word.lower()
         language = _script(lowered)
-        if lowered in self.words or not language or lowered in _dictionary(language):
+        if lowered in self.words or not language or lowered in dictionary(language):
             return word
         candidates = {w for key in {lowered, *_deletions(lowered)} for w in self._index.get(key, ())}
         # a typo keeps the word's first and last letters: "gmail" is no "mail", "цвете" no "цвет"
-        matches = [w for w in candidates if w[0] == lowered[0] and w[-1] == lowered[-1] and _one_edit_apart(lowered, w)]
+        matches = [w for w in candidates if w[0] == lowered[0] and w[-1] == lowered[-1] and within_one_edit(lowered, w)]
         return matches[0] if len(matches) == 1 else word
 
     def correct(self, text: str) -> str:
