@@ -257,8 +257,8 @@ class Settings(BaseSettings):
     document_retention_days: float = Field(
         default=365.0, ge=0, description="Quotation PDFs are deleted from storage after this long (0: keep)"
     )
-    checkpoint_pruning: bool = Field(
-        default=True, description="Delete superseded LangGraph checkpoints of finished turns"
+    checkpoints_kept: int = Field(
+        default=10, ge=0, description="LangGraph checkpoints kept per thread and namespace, the latest (0: all)"
     )
     retention_poll_seconds: float = Field(default=3600.0, gt=0, description="How often the retention job runs")
 
