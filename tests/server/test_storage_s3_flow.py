@@ -132,3 +132,12 @@ async def test_a_quotation_pdf_is_stored_in_the_bucket_and_served_from_it(
     assert await documents.get(quote["pdf_path"]) == pdf.content
     await documents.aclose()
     assert files_under(data_dir / "documents") == []
+
+
+def test_s3_storage_without_a_bucket_or_keys_is_refused_at_start(tmp_path: Path) -> None:
+    with pytest.raises(
+        ValueError, match="NOOR_STORAGE=s3 needs NOOR_S3_BUCKET, NOOR_S3_ACCESS_KEY, NOOR_S3_SECRET_KEY"
+    ):
+        service_settings("postgresql://unused", tmp_path, free_port(), storage="s3")
+    with pytest.raises(ValueError, match=r"s3 needs NOOR_S3_SECRET_KEY \["):
+        service_settings("postgresql://unused", tmp_path, free_port(), storage="s3", s3_bucket="b", s3_access_key="a")
