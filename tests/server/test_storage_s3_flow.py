@@ -12,15 +12,19 @@ import httpx
 import pytest
 
 from evals.service import service_settings
+from server.components.documents import DocumentLinks
+from server.components.media import media_store
+from server.settings import Settings
+from server.storage.database import make_pool
 from server.web.app import create_app
-from tests.server.test_media_flow import manager_download, media_rows, send_file
+from server.worker.jobs.retention import RetentionJob
+from tests.server.test_media_flow import inbox_thread, manager_download, media_rows, send_file
 from tests.support import db
 from tests.support.inbox import connect
 from tests.support.live import free_port, live_server
 from tests.support.s3 import S3Server, s3_server
 from tests.support.wazzup import NoorClient
 from tests.tools.media import samples
-from tools.storage.s3 import S3ObjectStore
 
 
 @pytest.fixture(scope="module")
@@ -40,12 +44,11 @@ def s3_database_url(test_databases: db.TestDatabases) -> str:
 
 
 @pytest.fixture(scope="module")
-def s3_service_url(s3: S3Server, s3_database_url: str, data_dir: Path) -> Iterator[str]:
-    port = free_port()
-    settings = service_settings(
+def s3_settings(s3: S3Server, s3_database_url: str, data_dir: Path) -> Settings:
+    return service_settings(
         s3_database_url,
         data_dir,
-        port,
+        free_port(),
         storage="s3",
         s3_endpoint=s3.endpoint,
         s3_bucket=s3.bucket,
@@ -54,7 +57,11 @@ def s3_service_url(s3: S3Server, s3_database_url: str, data_dir: Path) -> Iterat
         s3_region=s3.region,
         s3_prefix="noor/",
     )
-    with live_server(create_app(settings), port) as server:
+
+
+@pytest.fixture(scope="module")
+def s3_service_url(s3_settings: Settings) -> Iterator[str]:
+    with live_server(create_app(s3_settings), s3_settings.port) as server:
         yield server.url
 
 
@@ -63,17 +70,6 @@ async def noor(s3_service_url: str) -> AsyncIterator[NoorClient]:
     client = NoorClient(s3_service_url)
     yield client
     await client.aclose()
-
-
-def bucket(s3: S3Server, area: str) -> S3ObjectStore:
-    return S3ObjectStore(
-        s3.endpoint,
-        s3.bucket,
-        access_key=s3.access_key,
-        secret_key=s3.secret_key,
-        region=s3.region,
-        prefix=f"noor/{area}/",
-    )
 
 
 def files_under(folder: Path) -> list[Path]:
@@ -90,7 +86,7 @@ async def test_a_customer_file_is_stored_in_the_bucket_and_served_from_it(
     [row] = await media_rows(s3_database_url, chat)
     assert (row["status"], row["storage"]) == ("downloaded", "s3")
     key = row["storage_key"]
-    media = bucket(s3, "media")
+    media = s3.store("noor/media/")
     assert await media.get(f"{key[:2]}/{key[2:4]}/{key}") == plan
     await media.aclose()
     assert files_under(data_dir / "media") == []
@@ -128,10 +124,46 @@ async def test_a_quotation_pdf_is_stored_in_the_bucket_and_served_from_it(
             await conn.execute("SELECT quote_id, pdf_path FROM quotes WHERE thread_id LIKE %s", (f"%{chat}",))
         ).fetchone()
     assert quote is not None
-    documents = bucket(s3, "documents")
+    documents = s3.store("noor/documents/")
     assert await documents.get(quote["pdf_path"]) == pdf.content
     await documents.aclose()
     assert files_under(data_dir / "documents") == []
+
+
+async def test_an_expired_file_leaves_the_bucket_and_the_inbox_says_so(
+    noor: NoorClient, s3: S3Server, s3_settings: Settings, s3_service_url: str, s3_database_url: str
+) -> None:
+    chat = "971500016103"
+    photo = samples.studio_photo()
+    await send_file(noor, chat, "image", photo, "IMG-20260601-WA0001.jpg")
+    await noor.wait_for_replies(chat)
+    [row] = await media_rows(s3_database_url, chat)
+    async with await connect(s3_database_url) as conn:
+        await conn.execute("UPDATE media SET downloaded_at = now() - interval '200 days' WHERE id = %s", (row["id"],))
+    pool = make_pool(s3_database_url, min_size=1, max_size=2)
+    await pool.open()
+    retention = RetentionJob(
+        pool,
+        media_store(s3_settings),
+        DocumentLinks.from_settings(s3_settings),
+        checkpoints_kept=s3_settings.checkpoints_kept,
+        media_retention_days=s3_settings.media_retention_days,
+        document_retention_days=s3_settings.document_retention_days,
+    )
+    await retention.run_pass()
+    await pool.close()
+
+    media = s3.store("noor/media/")
+    key = row["storage_key"]
+    assert not await media.exists(f"{key[:2]}/{key[2:4]}/{key}")
+    await media.aclose()
+    gone = await manager_download(s3_service_url, f"/media/{row['id']}")
+    assert gone.status_code == 410
+    assert gone.json()["error"] == "expired"
+    page = await inbox_thread(s3_service_url, s3_database_url, chat)
+    assert "File expired" in page
+    assert "IMG-20260601-WA0001.jpg" in page
+    assert f'src="/media/{row["id"]}"' not in page
 
 
 def test_s3_storage_without_a_bucket_or_keys_is_refused_at_start(tmp_path: Path) -> None:

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import boto3
 
 from tests.support.live import free_port
+from tools.storage.s3 import S3ObjectStore
 
 SETUP_ACTIONS = 4
 REGION = "us-east-1"
@@ -31,6 +32,17 @@ class S3Server:
     access_key: str
     secret_key: str
     region: str = REGION
+
+    def store(self, prefix: str = "") -> S3ObjectStore:
+        """Our S3 store on this server (``await store.aclose()`` after use)."""
+        return S3ObjectStore(
+            self.endpoint,
+            self.bucket,
+            access_key=self.access_key,
+            secret_key=self.secret_key,
+            region=self.region,
+            prefix=prefix,
+        )
 
 
 def _wait_for_port(port: int, process: subprocess.Popen[bytes]) -> None:

@@ -20,20 +20,9 @@ def s3() -> Iterator[S3Server]:
         yield server
 
 
-def s3_store(server: S3Server, prefix: str = "media/") -> S3ObjectStore:
-    return S3ObjectStore(
-        server.endpoint,
-        server.bucket,
-        access_key=server.access_key,
-        secret_key=server.secret_key,
-        region=server.region,
-        prefix=prefix,
-    )
-
-
 @pytest.fixture
 async def store(s3: S3Server) -> AsyncIterator[S3ObjectStore]:
-    store = s3_store(s3)
+    store = s3.store("media/")
     yield store
     await store.aclose()
 
@@ -64,7 +53,7 @@ async def test_a_missing_key_is_not_found_and_a_bad_key_is_refused(store: S3Obje
 
 
 async def test_prefixes_keep_areas_apart(s3: S3Server) -> None:
-    media, documents = s3_store(s3, "media/"), s3_store(s3, "documents/")
+    media, documents = s3.store("media/"), s3.store("documents/")
     await documents.put("WA-1-Q1.pdf", b"%PDF-1.4", content_type="application/pdf")
     assert await documents.get("WA-1-Q1.pdf") == b"%PDF-1.4"
     assert not await media.exists("WA-1-Q1.pdf")
@@ -73,15 +62,15 @@ async def test_prefixes_keep_areas_apart(s3: S3Server) -> None:
 
 
 async def test_wrong_credentials_get_a_clear_error(s3: S3Server) -> None:
-    wrong_secret = s3_store(replace(s3, secret_key="not-the-secret"))
+    wrong_secret = replace(s3, secret_key="not-the-secret").store("media/")
     with pytest.raises(StorageError, match=r"403 SignatureDoesNotMatch.*NOOR_S3_SECRET_KEY"):
         await wrong_secret.put("x.pdf", b"%PDF", content_type="application/pdf")
-    unknown_key = s3_store(replace(s3, access_key="AKIAUNKNOWN000000000"))
+    unknown_key = replace(s3, access_key="AKIAUNKNOWN000000000").store("media/")
     with pytest.raises(StorageError, match=r"403 InvalidAccessKeyId"):
         await unknown_key.get("x.pdf")
     with pytest.raises(StorageError, match="403"):
         await unknown_key.exists("x.pdf")
-    no_bucket = s3_store(replace(s3, bucket="no-such-bucket"))
+    no_bucket = replace(s3, bucket="no-such-bucket").store("media/")
     with pytest.raises(StorageError, match="does not exist"):
         await no_bucket.get("x.pdf")
     for store in (wrong_secret, unknown_key, no_bucket):
