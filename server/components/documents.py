@@ -79,8 +79,8 @@ class DocumentLinks:
         payload = f"{document_id}:{expires}".encode()
         return f"{_b64(payload)}.{_b64(self._mac(payload))}"
 
-    def verify(self, token: str) -> str:
-        """The document id the token grants, or `InvalidLink` / `ExpiredLink`."""
+    def _signed(self, token: str) -> tuple[str, int]:
+        """The document id and expiry a genuine token carries, or `InvalidLink`."""
         encoded, _, mac = token.partition(".")
         try:
             payload = _unb64(encoded)
@@ -92,9 +92,22 @@ class DocumentLinks:
         document_id, _, expires = payload.decode("utf-8", "replace").rpartition(":")
         if not DOCUMENT_ID.match(document_id) or not expires.isdigit():
             raise InvalidLink("malformed link")
-        if int(expires) <= self.clock():
+        return document_id, int(expires)
+
+    def verify(self, token: str) -> str:
+        """The document id the token grants, or `InvalidLink` / `ExpiredLink`."""
+        document_id, expires = self._signed(token)
+        if expires <= self.clock():
             raise ExpiredLink("link expired")
         return document_id
+
+    def linked_document(self, url: str) -> str | None:
+        """The document a link Noor sent names, expired or not (None: not one of ours)."""
+        _, found, token = url.rpartition("/documents/")
+        try:
+            return self._signed(token)[0] if found else None
+        except InvalidLink:
+            return None
 
     def url(self, document_id: str, *, ttl_seconds: int | None = None) -> str:
         return f"{self.base_url.rstrip('/')}/documents/{self.sign(document_id, ttl_seconds=ttl_seconds)}"

@@ -208,8 +208,14 @@ async def test_files_past_their_age_are_deleted_and_answer_410(pool: AsyncConnec
     shared_old_id = await media_row(pool, retention.media, shared, 40)
     await media_row(pool, retention.media, shared, 1)  # the same file again, recently: its bytes must stay
     fresh_id = await media_row(pool, retention.media, fresh, 1)
+    quotes_conversation, _ = await conversation(pool, "1")
     async with pool.connection() as conn:
         for quote_id, age in (("WA-1-Q1", 100), ("WA-1-Q2", 10)):
+            await conn.execute(
+                "INSERT INTO messages (conversation_id, direction, author, kind, content_uri, status)"
+                " VALUES (%s, 'out', 'bot', 'document', %s, 'sent')",
+                (quotes_conversation, retention.documents.url(quote_id)),
+            )
             path = await retention.documents.save(quote_id, b"%PDF-1.4 " + quote_id.encode())
             await conn.execute(
                 "INSERT INTO quotes (quote_id, thread_id, seq, pdf_path, updated_at)"
@@ -226,8 +232,15 @@ async def test_files_past_their_age_are_deleted_and_answer_410(pool: AsyncConnec
     async with pool.connection() as conn:
         expired = await (await conn.execute("SELECT id FROM media WHERE expired_at IS NOT NULL ORDER BY id")).fetchall()
         quotes = await (await conn.execute("SELECT quote_id FROM quotes WHERE pdf_expired_at IS NOT NULL")).fetchall()
+        sent = await (
+            await conn.execute(
+                "SELECT content_uri FROM messages WHERE conversation_id = %s AND file_expired_at IS NOT NULL",
+                (quotes_conversation,),
+            )
+        ).fetchall()
     assert [row["id"] for row in expired] == [expired_id, shared_old_id]
     assert [row["quote_id"] for row in quotes] == ["WA-1-Q1"]
+    assert [retention.documents.linked_document(row["content_uri"]) for row in sent] == ["WA-1-Q1"]
     await retention.run_pass()  # nothing more is due: a second pass changes nothing
 
     app = FastAPI()

@@ -72,6 +72,24 @@ async def noor(s3_service_url: str) -> AsyncIterator[NoorClient]:
     await client.aclose()
 
 
+async def run_retention(settings: Settings) -> None:
+    """One pass of the workers' retention job, as built from the service's settings."""
+    assert settings.database_url is not None
+    pool = make_pool(settings.database_url, min_size=1, max_size=2)
+    await pool.open()
+    try:
+        await RetentionJob(
+            pool,
+            media_store(settings),
+            DocumentLinks.from_settings(settings),
+            checkpoints_kept=settings.checkpoints_kept,
+            media_retention_days=settings.media_retention_days,
+            document_retention_days=settings.document_retention_days,
+        ).run_pass()
+    finally:
+        await pool.close()
+
+
 def files_under(folder: Path) -> list[Path]:
     return [path for path in folder.rglob("*") if path.is_file()] if folder.exists() else []
 
@@ -98,7 +116,7 @@ async def test_a_customer_file_is_stored_in_the_bucket_and_served_from_it(
 
 
 async def test_a_quotation_pdf_is_stored_in_the_bucket_and_served_from_it(
-    noor: NoorClient, s3: S3Server, s3_database_url: str, data_dir: Path
+    noor: NoorClient, s3: S3Server, s3_settings: Settings, s3_service_url: str, s3_database_url: str, data_dir: Path
 ) -> None:
     for _ in range(600):  # the worker's first catalog sync from the fake Zoho
         async with await connect(s3_database_url) as conn:
@@ -126,8 +144,22 @@ async def test_a_quotation_pdf_is_stored_in_the_bucket_and_served_from_it(
     assert quote is not None
     documents = s3.store("noor/documents/")
     assert await documents.get(quote["pdf_path"]) == pdf.content
-    await documents.aclose()
     assert files_under(data_dir / "documents") == []
+
+    # a year on, retention deletes it: the link answers 410 and the inbox shows the file expired
+    async with await connect(s3_database_url) as conn:
+        await conn.execute(
+            "UPDATE quotes SET updated_at = now() - interval '400 days' WHERE quote_id = %s", (quote["quote_id"],)
+        )
+    await run_retention(s3_settings)
+    assert not await documents.exists(quote["pdf_path"])
+    await documents.aclose()
+    async with httpx.AsyncClient() as http:
+        gone = await http.get(document["contentUri"])
+    assert gone.status_code == 410
+    page = await inbox_thread(s3_service_url, s3_database_url, chat)
+    assert "[document] deleted on" in page
+    assert document["contentUri"] not in page
 
 
 async def test_an_expired_file_leaves_the_bucket_and_the_inbox_says_so(
@@ -140,18 +172,7 @@ async def test_an_expired_file_leaves_the_bucket_and_the_inbox_says_so(
     [row] = await media_rows(s3_database_url, chat)
     async with await connect(s3_database_url) as conn:
         await conn.execute("UPDATE media SET downloaded_at = now() - interval '200 days' WHERE id = %s", (row["id"],))
-    pool = make_pool(s3_database_url, min_size=1, max_size=2)
-    await pool.open()
-    retention = RetentionJob(
-        pool,
-        media_store(s3_settings),
-        DocumentLinks.from_settings(s3_settings),
-        checkpoints_kept=s3_settings.checkpoints_kept,
-        media_retention_days=s3_settings.media_retention_days,
-        document_retention_days=s3_settings.document_retention_days,
-    )
-    await retention.run_pass()
-    await pool.close()
+    await run_retention(s3_settings)
 
     media = s3.store("noor/media/")
     key = row["storage_key"]

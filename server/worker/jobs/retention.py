@@ -5,8 +5,9 @@
   dispatcher's claim, so never while a turn runs) and never while a turn of it is unfinished (a worker died
   mid-turn: the next one resumes from those checkpoints).
 - Files: media downloaded more than ``media_retention_days`` ago and PDFs of quotations unchanged for
-  ``document_retention_days`` are deleted from storage; their rows keep ``expired_at`` / ``pdf_expired_at``,
-  so the inbox says "file expired" and the routes answer 410. Media is content-addressed: an object a newer
+  ``document_retention_days`` are deleted from storage; their rows keep ``media.expired_at`` /
+  ``quotes.pdf_expired_at`` (and the messages that sent the PDF ``file_expired_at``), so the inbox says "file
+  expired" and the routes answer 410. Media is content-addressed: an object a newer
   message still uses stays until that message expires too. The object goes first, then the row is marked, so
   a pass that stops half-way is finished by the next one.
 """
@@ -16,6 +17,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from psycopg import AsyncConnection
 from psycopg_pool import AsyncConnectionPool
 
 from server.components.documents import DocumentLinks
@@ -50,7 +52,7 @@ SELECT m.storage_key, array_agg(m.id) AS ids,
 """
 
 EXPIRED_DOCUMENTS_SQL = """
-SELECT quote_id FROM quotes
+SELECT quote_id, thread_id FROM quotes
  WHERE pdf_path IS NOT NULL AND pdf_expired_at IS NULL AND updated_at < now() - make_interval(secs => %(seconds)s)
  ORDER BY updated_at LIMIT %(batch)s
 """
@@ -137,5 +139,22 @@ class RetentionJob(WokenLoop):
             ).fetchall()
             for row in rows:
                 await self.documents.delete(row["quote_id"])
-                await conn.execute("UPDATE quotes SET pdf_expired_at = now() WHERE quote_id = %s", (row["quote_id"],))
+                async with conn.transaction():
+                    await conn.execute(
+                        "UPDATE quotes SET pdf_expired_at = now() WHERE quote_id = %s", (row["quote_id"],)
+                    )
+                    await self._mark_messages(conn, row["quote_id"], row["thread_id"])
         return len(rows)
+
+    async def _mark_messages(self, conn: AsyncConnection[Any], quote_id: str, thread_id: str) -> None:
+        """The messages that sent this PDF say it expired (their links carry the quote id, signed)."""
+        sent = await (
+            await conn.execute(
+                "SELECT m.id, m.content_uri FROM messages m JOIN conversations c ON c.id = m.conversation_id"
+                " WHERE c.thread_id = %s AND m.direction = 'out' AND m.content_uri IS NOT NULL"
+                " AND m.file_expired_at IS NULL",
+                (thread_id,),
+            )
+        ).fetchall()
+        ids = [m["id"] for m in sent if self.documents.linked_document(m["content_uri"]) == quote_id]
+        await conn.execute("UPDATE messages SET file_expired_at = now() WHERE id = ANY(%s)", (ids,))
