@@ -38,9 +38,12 @@ class MediaStore:
     async def put(self, data: bytes, *, content_type: str) -> str:
         """Store ``data`` (once) and return its key, the sha256 hex digest."""
         key = sha256_hex(data)
-        path = self.objects.local_path(self.object_key(key))
-        if path is None or path.stat().st_size != len(data):
-            await self.objects.put(self.object_key(key), data, content_type=content_type)
+        target = self.object_key(key)
+        path = self.objects.local_path(target)
+        # the key is the content: bytes already there are these bytes (a remote store answers a HEAD, not a PUT)
+        stored = path.stat().st_size == len(data) if path is not None else await self.objects.exists(target)
+        if not stored:
+            await self.objects.put(target, data, content_type=content_type)
         return key
 
     async def get(self, key: str) -> bytes:

@@ -3,6 +3,7 @@ come out, a missing key and wrong credentials answer clearly, and keys cannot le
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -10,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.s3 import S3Server, s3_server
+from tools.media import MediaStore
 from tools.storage import LocalObjectStore, ObjectNotFound, ObjectStore, StorageError
 from tools.storage.s3 import S3ObjectStore
 
@@ -94,3 +96,14 @@ async def test_the_local_store_keeps_the_same_contract(tmp_path: Path) -> None:
     assert not await store.exists("ab/cd/x.ogg")
     with pytest.raises(ObjectNotFound):
         await store.get("../x")
+
+
+async def test_media_on_s3_is_content_addressed_and_stored_once(store: S3ObjectStore) -> None:
+    media = MediaStore(store)
+    key = await media.put(b"%PDF-1.4 plan", content_type="application/pdf")
+    assert key == hashlib.sha256(b"%PDF-1.4 plan").hexdigest()
+    assert await media.put(b"%PDF-1.4 plan", content_type="application/pdf") == key
+    assert await store.get(f"{key[:2]}/{key[2:4]}/{key}") == b"%PDF-1.4 plan"
+    assert media.local_path(key) is None
+    await media.delete(key)
+    assert not await media.exists(key)
