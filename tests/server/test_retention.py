@@ -23,7 +23,7 @@ from server.components.documents import DocumentLinks
 from server.web.documents import router as documents_router
 from server.web.media import media_router
 from server.worker.dispatcher import LOCK_NAMESPACE
-from server.worker.jobs.retention import RetentionJob
+from server.worker.jobs.retention import RETENTION_LOCK, RetentionJob
 from tests.support.conversation import demo_services
 from tests.support.live import live_server
 from tools.media import LocalMediaStore, MediaStore
@@ -222,6 +222,12 @@ async def test_files_past_their_age_are_deleted_and_answer_410(pool: AsyncConnec
                 " VALUES (%s, 'channel:1', %s, %s, now() - make_interval(days => %s))",
                 (quote_id, int(quote_id[-1]), path, age),
             )
+
+    async with pool.connection() as other_worker:  # another worker process is doing the pass: this one waits
+        await other_worker.execute("SELECT pg_advisory_lock(%s)", (RETENTION_LOCK,))
+        await retention.run_pass()
+        await other_worker.execute("SELECT pg_advisory_unlock(%s)", (RETENTION_LOCK,))
+    assert await retention.media.exists(hashlib.sha256(old_plan).hexdigest())
 
     await retention.run_pass()
     assert not await retention.media.exists(hashlib.sha256(old_plan).hexdigest())

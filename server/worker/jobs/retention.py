@@ -29,6 +29,7 @@ from tools.media import MediaStore
 log = logging.getLogger(__name__)
 
 BATCH = 100
+RETENTION_LOCK = LOCK_NAMESPACE | 0xFFFF_FFFF  # above every conversation id the dispatcher locks
 DAY = 24 * 3600
 
 THREADS_TO_PRUNE_SQL = """
@@ -81,6 +82,16 @@ class RetentionJob(WokenLoop):
         self.document_retention_days = document_retention_days
 
     async def run_pass(self) -> bool:
+        async with self.pool.connection() as lock:  # one worker process at a time does the pass
+            taken = await (await lock.execute("SELECT pg_try_advisory_lock(%s) AS ok", (RETENTION_LOCK,))).fetchone()
+            if not taken or not taken["ok"]:
+                return False
+            try:
+                return await self._pass()
+            finally:
+                await lock.execute("SELECT pg_advisory_unlock(%s)", (RETENTION_LOCK,))
+
+    async def _pass(self) -> bool:
         if self.checkpoints_kept:
             pruned = await self.prune_checkpoints()
             if pruned.checkpoints:
