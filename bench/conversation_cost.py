@@ -30,8 +30,8 @@ from agent.state import TurnInput
 from bench.common import free_port, scratch_database
 from graphs.sales import builder
 from sandbox.openrouter import DEMO_OPENROUTER_KEY, FakeOpenRouter, _count_tokens
+from server.storage.checkpoints import prune_checkpoints
 from server.storage.database import make_pool
-from server.worker.turns import prune_checkpoints
 from tests.support.conversation import demo_services
 from tools.llm.openrouter import make_openrouter_chat_model
 

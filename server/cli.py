@@ -212,6 +212,55 @@ def _managers_parser(commands: argparse._SubParsersAction[argparse.ArgumentParse
     reset.add_argument("--password", help="at least 10 characters; default: generated and printed once")
 
 
+# --- backup and restore (issue 16): server/storage/backup.py ------------------------------------------------------
+
+
+def backup(file: str) -> None:
+    """`noor backup FILE`: the whole database in pg_dump's custom format."""
+    from pathlib import Path
+
+    from server.storage.backup import BackupError
+    from server.storage.backup import backup as dump
+    from server.storage.database import resolve_database_url
+
+    settings = get_settings()
+    configure_logging("WARNING")
+    try:
+        size = dump(resolve_database_url(settings.database_url, settings.data_dir), Path(file))
+    except BackupError as exc:
+        raise SystemExit(f"not done: {exc}") from None
+    print(f"backed up to {file} ({size / 1024 / 1024:.1f} MB); media and PDFs are not in it (docs/deploy.md)")
+
+
+def restore(file: str, force: bool) -> None:
+    """`noor restore FILE [--force]`: a backup into the configured database (empty, unless --force)."""
+    from pathlib import Path
+
+    from server.storage.backup import BackupError
+    from server.storage.backup import restore as load
+    from server.storage.database import resolve_database_url
+
+    settings = get_settings()
+    configure_logging("WARNING")
+    try:
+        load(resolve_database_url(settings.database_url, settings.data_dir), Path(file), force=force)
+    except BackupError as exc:
+        raise SystemExit(f"not done: {exc}") from None
+    print(f"restored {file}; the next start applies any newer migrations")
+
+
+def _backup_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    commands.add_parser("backup", help="dump the database to a file (pg_dump, custom format)").add_argument(
+        "file", help="where to write the backup, e.g. noor-2026-12-04.dump"
+    )
+    restore_parser = commands.add_parser("restore", help="restore a backup into the database (pg_restore)")
+    restore_parser.add_argument("file", help="a file written by `noor backup`")
+    restore_parser.add_argument("--force", action="store_true", help="replace what a non-empty database holds")
+
+
+# --- end of backup and restore -------------------------------------------------------------------------------------
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(prog="noor", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -220,6 +269,7 @@ def main() -> None:
     sync_parser = commands.add_parser("sync", help="sync the catalog from Zoho Inventory now (progress bar)")
     sync_parser.add_argument("--full", action="store_true", help="every item, not only those changed since last time")
     _managers_parser(commands)
+    _backup_parsers(commands)
     report_parser = commands.add_parser("report", help="write a week's KPI report (HTML and PDF)")
     report_parser.add_argument("--week", help="ISO week, e.g. 2026-W49 (default: last week, Dubai time)")
     report_parser.add_argument("--out", default="reports", help="folder to write into (default: ./reports)")
@@ -234,6 +284,10 @@ def main() -> None:
         managers(args)
     elif args.command == "report":
         report(args.week, args.out)
+    elif args.command == "backup":
+        backup(args.file)
+    elif args.command == "restore":
+        restore(args.file, args.force)
 
 
 if __name__ == "__main__":

@@ -5,8 +5,9 @@ from __future__ import annotations
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEMO_WEBHOOK_TOKEN = "demo-webhook-token"
@@ -238,6 +239,42 @@ class Settings(BaseSettings):
     )
     weekly_report_poll_seconds: float = Field(default=600.0, gt=0)
     # --- end of the admin block ----------------------------------------------------------------------------------
+
+    # --- Storage, retention and backups (issue 16): tools/storage/, server/components/storage.py,
+    # server/worker/jobs/retention.py, server/storage/backup.py ------------------------------------------------
+    storage: Literal["local", "s3"] = Field(
+        default="local", description="Where media and quotation PDFs live: local files under data_dir, or S3"
+    )
+    s3_endpoint: str = Field(default="https://s3.amazonaws.com", description="Any S3-compatible endpoint")
+    s3_bucket: str | None = None
+    s3_access_key: SecretStr | None = None
+    s3_secret_key: SecretStr | None = None
+    s3_region: str = "us-east-1"
+    s3_prefix: str = Field(default="", description="Prepended to every key, e.g. 'noor/' to share a bucket")
+    media_retention_days: float = Field(
+        default=180.0, ge=0, description="Customers' files are deleted from storage after this long (0: keep)"
+    )
+    document_retention_days: float = Field(
+        default=365.0, ge=0, description="Quotation PDFs are deleted from storage after this long (0: keep)"
+    )
+    checkpoints_kept: int = Field(
+        default=10, ge=0, description="LangGraph checkpoints kept per thread and namespace, the latest (0: all)"
+    )
+    retention_poll_seconds: float = Field(default=3600.0, gt=0, description="How often the retention job runs")
+
+    @model_validator(mode="after")
+    def _s3_needs_a_bucket_and_keys(self) -> Settings:
+        if self.storage == "s3":
+            missing = [
+                f"NOOR_{name.upper()}"
+                for name in ("s3_bucket", "s3_access_key", "s3_secret_key")
+                if getattr(self, name) is None
+            ]
+            if missing:
+                raise ValueError(f"NOOR_STORAGE=s3 needs {', '.join(missing)}")
+        return self
+
+    # --- end of the storage block ------------------------------------------------------------------------------
 
 
 @lru_cache

@@ -170,7 +170,9 @@ class PlacedOrder:
 class DocumentPublisher(Protocol):
     """Where PDFs go and how customers get them (server/components/documents.py `DocumentLinks`)."""
 
-    def save(self, document_id: str, content: bytes) -> str: ...
+    async def save(self, document_id: str, content: bytes) -> str:
+        """Store the document; returns where it is (its storage key)."""
+        ...
 
     def url(self, document_id: str) -> str: ...
 
@@ -556,7 +558,7 @@ class QuoteService:
             inventory=self.inventory if prefer_zoho else None,
             salesorder_id=quote.salesorder_id,
         )
-        path = documents.save(quote_id, pdf.content)
+        path = await documents.save(quote_id, pdf.content)
         await self._execute(
             "UPDATE quotes SET pdf_path = %s, pdf_source = %s, updated_at = now() WHERE quote_id = %s",
             (path, pdf.source, quote_id),

@@ -14,9 +14,10 @@ import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 
+from server.components.storage import object_store
 from server.settings import Settings
+from tools.storage import ObjectNotFound, ObjectStore
 
 DOCUMENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")
 CONTENT_TYPES = {".pdf": "application/pdf", ".png": "image/png", ".jpg": "image/jpeg"}
@@ -44,14 +45,14 @@ class DocumentLinks:
 
     Args:
         secret: the HMAC key.
-        directory: where documents are stored (`<data_dir>/documents`).
+        store: where documents are kept (`<data_dir>/documents`, or the bucket's `documents/`).
         base_url: the public base URL customers and Wazzup reach Noor at.
         ttl_seconds: how long a link works.
         suffix: the stored files' extension (decides the content type).
     """
 
     secret: bytes
-    directory: Path
+    store: ObjectStore
     base_url: str
     ttl_seconds: int = 7 * 24 * 3600
     suffix: str = ".pdf"
@@ -61,7 +62,7 @@ class DocumentLinks:
     def from_settings(cls, settings: Settings) -> DocumentLinks:
         return cls(
             secret=settings.document_link_secret.get_secret_value().encode(),
-            directory=settings.data_dir / "documents",
+            store=object_store(settings, "documents"),
             base_url=settings.base_url,
             ttl_seconds=settings.document_link_ttl_seconds,
         )
@@ -78,8 +79,8 @@ class DocumentLinks:
         payload = f"{document_id}:{expires}".encode()
         return f"{_b64(payload)}.{_b64(self._mac(payload))}"
 
-    def verify(self, token: str) -> str:
-        """The document id the token grants, or `InvalidLink` / `ExpiredLink`."""
+    def _signed(self, token: str) -> tuple[str, int]:
+        """The document id and expiry a genuine token carries, or `InvalidLink`."""
         encoded, _, mac = token.partition(".")
         try:
             payload = _unb64(encoded)
@@ -91,29 +92,44 @@ class DocumentLinks:
         document_id, _, expires = payload.decode("utf-8", "replace").rpartition(":")
         if not DOCUMENT_ID.match(document_id) or not expires.isdigit():
             raise InvalidLink("malformed link")
-        if int(expires) <= self.clock():
+        return document_id, int(expires)
+
+    def verify(self, token: str) -> str:
+        """The document id the token grants, or `InvalidLink` / `ExpiredLink`."""
+        document_id, expires = self._signed(token)
+        if expires <= self.clock():
             raise ExpiredLink("link expired")
         return document_id
+
+    def linked_document(self, url: str) -> str | None:
+        """The document a link Noor sent names, expired or not (None: not one of ours)."""
+        _, found, token = url.rpartition("/documents/")
+        try:
+            return self._signed(token)[0] if found else None
+        except InvalidLink:
+            return None
 
     def url(self, document_id: str, *, ttl_seconds: int | None = None) -> str:
         return f"{self.base_url.rstrip('/')}/documents/{self.sign(document_id, ttl_seconds=ttl_seconds)}"
 
     # ---- files -------------------------------------------------------------------------------------------
 
-    def path(self, document_id: str) -> Path:
+    def key(self, document_id: str) -> str:
         if not DOCUMENT_ID.match(document_id):
             raise ValueError(f"bad document id: {document_id!r}")
-        return self.directory / f"{document_id}{self.suffix}"
+        return f"{document_id}{self.suffix}"
 
-    def save(self, document_id: str, content: bytes) -> str:
-        """Store (atomically replace) a document; returns its path."""
-        target = self.path(document_id)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        partial = target.with_suffix(target.suffix + ".part")
-        partial.write_bytes(content)
-        partial.replace(target)
-        return str(target)
+    async def save(self, document_id: str, content: bytes) -> str:
+        """Store (replace) a document; returns its storage key (kept in `quotes.pdf_path`)."""
+        key = self.key(document_id)
+        await self.store.put(key, content, content_type=CONTENT_TYPES.get(self.suffix, "application/octet-stream"))
+        return key
 
-    def load(self, document_id: str) -> bytes | None:
-        target = self.path(document_id)
-        return target.read_bytes() if target.is_file() else None
+    async def load(self, document_id: str) -> bytes | None:
+        try:
+            return await self.store.get(self.key(document_id))
+        except ObjectNotFound:
+            return None
+
+    async def delete(self, document_id: str) -> None:
+        await self.store.delete(self.key(document_id))

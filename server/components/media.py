@@ -1,5 +1,5 @@
-"""The media parts from Settings: the file store (shared by the worker that writes and the web process that serves
-it) and the speech-to-text providers; the worker builds its media service from them (server/worker/media.py)."""
+"""The media parts from Settings: the file store (written by the worker, served by the web process) and the
+speech-to-text providers; the worker builds its media service from them (server/worker/media.py)."""
 
 from __future__ import annotations
 
@@ -7,11 +7,9 @@ import logging
 
 import httpx
 
+from server.components.storage import object_store
 from server.settings import Settings
-from tools.media import (
-    LocalMediaStore,
-    MediaStore,
-)
+from tools.media import MediaStore
 from tools.speech import (
     OpenAITranscriber,
     OpenRouterTranscriber,
@@ -76,5 +74,5 @@ def build_transcribers(settings: Settings, http: httpx.AsyncClient) -> list[Name
 
 def media_store(settings: Settings) -> MediaStore:
     """The file store the worker writes and the managers' ``/media/{id}`` route reads (local files under
-    ``settings.media_path``; an object store plugs in here)."""
-    return LocalMediaStore(settings.media_path)
+    ``settings.media_path``, or the S3 bucket: server/components/storage.py)."""
+    return MediaStore(object_store(settings, "media"))

@@ -148,7 +148,7 @@ async def thread_messages(
         await conn.execute(
             """
             SELECT m.id, m.direction, m.author, m.manager_id, mg.name AS manager_name, m.kind, m.text, m.content_uri,
-                   m.status, m.created_at, o.status AS delivery_status
+                   m.file_expired_at, m.status, m.created_at, o.status AS delivery_status
               FROM messages m
               LEFT JOIN managers mg ON mg.id = m.manager_id
               LEFT JOIN outbox o ON o.id = m.outbox_id

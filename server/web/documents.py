@@ -1,6 +1,6 @@
 """`GET /documents/{token}`: a document Noor made (server/components/documents.py `DocumentLinks`), served by Noor
-itself with its content type, or 403 (bad signature), 410 (expired), 404 (gone): never a redirect, and nothing
-is listed or guessable.
+itself with its content type, or 403 (bad signature), 410 (link expired, or the PDF deleted by retention), 404
+(gone): never a redirect, and nothing is listed or guessable.
 """
 
 from __future__ import annotations
@@ -21,6 +21,18 @@ def document_links(request: Request) -> DocumentLinks:
     return links
 
 
+async def _expired(request: Request, document_id: str) -> bool:
+    """Whether retention deleted this quotation's PDF (server/worker/jobs/retention.py)."""
+    services = getattr(request.app.state, "services", None)
+    if services is None:  # the route mounted on its own, without the service's database
+        return False
+    async with services.pool.connection() as conn:
+        row = await (
+            await conn.execute("SELECT pdf_expired_at FROM quotes WHERE quote_id = %s", (document_id,))
+        ).fetchone()
+    return row is not None and row["pdf_expired_at"] is not None
+
+
 router = APIRouter(tags=["documents"])
 
 
@@ -31,8 +43,12 @@ async def get_document(token: str, request: Request) -> Response:
         document_id = links.verify(token)
     except InvalidLink as exc:
         raise HTTPException(exc.status, "This link is not valid. Please ask us for a new one.") from exc
-    content = links.load(document_id)
+    content = await links.load(document_id)
     if content is None:
+        if await _expired(request, document_id):
+            raise HTTPException(
+                410, "This document was deleted after its retention period. Please ask us for a new one."
+            )
         raise HTTPException(404, "This document is no longer available. Please ask us for a new one.")
     filename = f"Quotation-{document_id}{links.suffix}"
     return Response(

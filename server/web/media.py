@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
+from fastapi.responses import FileResponse, JSONResponse, Response
 from psycopg_pool import AsyncConnectionPool
 
-from tools.media import (
-    MediaStore,
-)
+from tools.media import MediaNotFound, MediaStore
 
 # Served inline only when a browser shows them safely; everything else downloads as an attachment.
 _INLINE_TYPES = ("image/jpeg", "image/png", "image/webp", "image/gif", "application/pdf")
@@ -23,7 +22,7 @@ async def conversation_media(conn: Any, conversation_id: int) -> dict[int, dict[
         await conn.execute(
             "SELECT id, message_id, kind, status, attempts, error, source_uri, content_type, file_name, size_bytes,"
             " category, classification->>'reason_code' AS reason_code, transcription_status, transcript,"
-            " transcript_language FROM media WHERE conversation_id = %s ORDER BY id",
+            " transcript_language, expired_at FROM media WHERE conversation_id = %s ORDER BY id",
             (conversation_id,),
         )
     ).fetchall()
@@ -31,14 +30,24 @@ async def conversation_media(conn: Any, conversation_id: int) -> dict[int, dict[
 
 
 async def media_file_response(pool: AsyncConnectionPool[Any], store: MediaStore, media_id: int) -> Response:
-    """The stored file of ``media.id`` (404 when unknown or not downloaded). No authorisation here: call it
-    only behind the managers' guard (see ``media_router``)."""
+    """The stored file of ``media.id``: 404 when unknown or not downloaded, 410 when retention deleted it. No
+    authorisation here: call it only behind the managers' guard (see ``media_router``)."""
     async with pool.connection() as conn:
         row = await (
             await conn.execute(
-                "SELECT status, storage_key, content_type, file_name, sha256 FROM media WHERE id = %s", (media_id,)
+                "SELECT status, storage_key, content_type, file_name, sha256, expired_at FROM media WHERE id = %s",
+                (media_id,),
             )
         ).fetchone()
+    if row is not None and row["expired_at"] is not None:
+        return JSONResponse(
+            {
+                "error": "expired",
+                "detail": "This file was deleted from storage under the retention policy"
+                f" on {row['expired_at']:%Y-%m-%d}; the message and its transcript remain.",
+            },
+            status_code=410,
+        )
     if row is None or row["status"] != "downloaded" or not row["storage_key"]:
         return JSONResponse({"error": "not_found"}, status_code=404)
     content_type = row["content_type"] or "application/octet-stream"
@@ -59,10 +68,13 @@ async def media_file_response(pool: AsyncConnectionPool[Any], store: MediaStore,
             content_disposition_type="inline" if inline else "attachment",
             headers=headers,
         )
-    url = await store.url(row["storage_key"])
-    if url is not None:
-        return RedirectResponse(url, status_code=302, headers={"Cache-Control": "no-store"})
-    return JSONResponse({"error": "not_found"}, status_code=404)
+    try:  # a remote store: through Noor, so the managers' guard stays the only way in
+        content = await store.get(row["storage_key"])
+    except MediaNotFound:
+        return JSONResponse({"error": "not_found"}, status_code=404)
+    disposition = "inline" if inline else "attachment"
+    headers["Content-Disposition"] = f"{disposition}; filename*=utf-8''{quote(name)}"
+    return Response(content, media_type=content_type, headers=headers)
 
 
 def media_router(

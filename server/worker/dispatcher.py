@@ -16,6 +16,7 @@ from typing import Any
 
 from psycopg_pool import AsyncConnectionPool
 
+from server.storage.checkpoints import prune_checkpoints
 from server.worker.turns import (
     HandBack,
     PendingTurn,
@@ -27,7 +28,6 @@ from server.worker.turns import (
     fail_turn,
     open_turn,
     pending_handbacks,
-    prune_checkpoints,
 )
 
 log = logging.getLogger(__name__)

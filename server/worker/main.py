@@ -27,6 +27,8 @@ from server.channels import Channel
 from server.channels.wazzup import WazzupChannel
 from server.components.catalog import CatalogService
 from server.components.commerce import build_commerce, discount_policy
+from server.components.documents import DocumentLinks
+from server.components.media import media_store
 from server.desk.escalations import ALERT_CHANNEL, PostgresEscalationDesk
 from server.desk.prompt_versions import record_current_texts
 from server.desk.quality import QualityStore
@@ -38,6 +40,7 @@ from server.worker.jobs.alerts import AlertDispatcher, PostgresAlertDeduper
 from server.worker.jobs.idle_release import IdleReleaser
 from server.worker.jobs.quality_alerts import LowScoreAlerter
 from server.worker.jobs.quality_review import QualityReviewer
+from server.worker.jobs.retention import RetentionJob
 from server.worker.jobs.runtime_settings import RuntimeSettingsWatcher
 from server.worker.jobs.weekly_report import WeeklyReporter
 from server.worker.media import build_media_service
@@ -78,6 +81,7 @@ class Pipeline:
             debounce_cap_seconds=settings.debounce_cap_seconds,
             poll_interval_seconds=settings.poll_interval_seconds,
             on_reply_queued=self.sender.wake,
+            checkpoints_kept=settings.checkpoints_kept,
         )
         self.ingestor = self.channel.ingestor(self.pool, self.dispatcher.wake, settings.poll_interval_seconds)
         idle_seconds = settings.human_idle_release_minutes * 60
@@ -129,6 +133,16 @@ class Pipeline:
             if settings.weekly_report_enabled
             else None
         )
+        # --- storage retention (issue 16): superseded checkpoints, expired media and quotation PDFs
+        self.retention = RetentionJob(
+            self.pool,
+            media_store(settings),
+            DocumentLinks.from_settings(settings),
+            checkpoints_kept=settings.checkpoints_kept,
+            media_retention_days=settings.media_retention_days,
+            document_retention_days=settings.document_retention_days,
+            poll_interval_seconds=settings.retention_poll_seconds,
+        )
         self._listener: asyncio.Task[None] | None = None
         self._warm_up: asyncio.Task[None] | None = None
 
@@ -161,6 +175,7 @@ class Pipeline:
         for job in (self.low_scores, self.weekly_report):
             if job:
                 job.start()
+        self.retention.start()
         self._listener = asyncio.create_task(self._listen(), name="listen")
 
     async def stop(self) -> None:
@@ -171,6 +186,7 @@ class Pipeline:
             self._warm_up.cancel()
             await asyncio.gather(self._warm_up, return_exceptions=True)
         await self.alerts.stop()
+        await self.retention.stop()
         for job in (self.low_scores, self.weekly_report):
             if job:
                 await job.stop()

@@ -333,36 +333,6 @@ async def consume_handback(conn: AsyncConnection[Any], handback: HandBack, nodes
     )
 
 
-PRUNE_CHECKPOINTS_SQL = """
-WITH keep AS (
-    SELECT checkpoint_id FROM checkpoints
-     WHERE thread_id = %(thread)s AND checkpoint_ns = '' ORDER BY checkpoint_id DESC LIMIT %(keep)s
-), pruned AS (
-    DELETE FROM checkpoints
-     WHERE thread_id = %(thread)s AND checkpoint_ns = '' AND checkpoint_id NOT IN (SELECT checkpoint_id FROM keep)
-    RETURNING checkpoint_id
-)
-DELETE FROM checkpoint_writes
- WHERE thread_id = %(thread)s AND checkpoint_ns = '' AND checkpoint_id IN (SELECT checkpoint_id FROM pruned)
-"""
-
-PRUNE_BLOBS_SQL = """
-DELETE FROM checkpoint_blobs b
- WHERE b.thread_id = %(thread)s AND b.checkpoint_ns = ''
-   AND NOT EXISTS (SELECT 1 FROM checkpoints c
-                    WHERE c.thread_id = b.thread_id AND c.checkpoint_ns = b.checkpoint_ns
-                      AND c.checkpoint -> 'channel_versions' ->> b.channel = b.version)
-"""
-
-
-async def prune_checkpoints(conn: AsyncConnection[Any], thread_id: str, keep: int) -> None:
-    """Drop a thread's old checkpoints (and the blobs only they used), so storage per thread stays flat.
-    The latest `keep` checkpoints remain: the last turn's steps, for resuming and for Studio's time travel."""
-    async with conn.transaction():
-        await conn.execute(PRUNE_CHECKPOINTS_SQL, {"thread": thread_id, "keep": keep})
-        await conn.execute(PRUNE_BLOBS_SQL, {"thread": thread_id})
-
-
 async def fail_turn(conn: AsyncConnection[Any], turn: PendingTurn, error: str, retry_in_seconds: float) -> None:
     await conn.execute("UPDATE turns SET error = %s WHERE id = %s", (error[:2000], turn.turn_id))
     await conn.execute(

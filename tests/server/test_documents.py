@@ -3,6 +3,7 @@ refused, nothing redirects."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from server.web.app import create_app
 from server.web.documents import router
 from tests.server.conftest import service_settings
 from tests.support.live import free_port, live_server
+from tools.storage import LocalObjectStore
 
 PDF = b"%PDF-1.4\n% a tiny test document\n%%EOF\n"
 
@@ -30,7 +32,11 @@ class Clock:
 
 def links(tmp_path: Path, clock: Clock, secret: bytes = b"test-secret") -> DocumentLinks:
     return DocumentLinks(
-        secret=secret, directory=tmp_path / "documents", base_url="http://noor.test", ttl_seconds=600, clock=clock
+        secret=secret,
+        store=LocalObjectStore(tmp_path / "documents"),
+        base_url="http://noor.test",
+        ttl_seconds=600,
+        clock=clock,
     )
 
 
@@ -59,20 +65,22 @@ def test_tokens_sign_verify_expire_and_refuse_tampering(tmp_path: Path) -> None:
             signer.sign(bad_id)
 
 
-def test_documents_are_stored_by_id(tmp_path: Path) -> None:
+async def test_documents_are_stored_by_id(tmp_path: Path) -> None:
     store = links(tmp_path, Clock(0))
-    path = store.save("WA-1-Q1", PDF)
-    assert Path(path).read_bytes() == PDF
-    assert store.load("WA-1-Q1") == PDF
-    assert store.load("WA-1-Q2") is None
-    store.save("WA-1-Q1", PDF + b"v2")
-    assert store.load("WA-1-Q1") == PDF + b"v2"
+    key = await store.save("WA-1-Q1", PDF)
+    assert (tmp_path / "documents" / key).read_bytes() == PDF
+    assert await store.load("WA-1-Q1") == PDF
+    assert await store.load("WA-1-Q2") is None
+    await store.save("WA-1-Q1", PDF + b"v2")
+    assert await store.load("WA-1-Q1") == PDF + b"v2"
+    await store.delete("WA-1-Q1")
+    assert await store.load("WA-1-Q1") is None
 
 
 def test_the_route_serves_good_links_only(tmp_path: Path) -> None:
     clock = Clock(1_800_000_000)
     store = links(tmp_path, clock)
-    store.save("WA-971501234567-Q1", PDF)
+    asyncio.run(store.save("WA-971501234567-Q1", PDF))
     app = FastAPI()
     app.include_router(router)
     app.state.documents = store
@@ -124,7 +132,7 @@ def test_the_service_serves_documents_with_its_own_secret(tmp_path: Path) -> Non
     )
     app = create_app(settings)
     store = DocumentLinks.from_settings(settings)
-    store.save("WA-971501234567-Q3", PDF)
+    asyncio.run(store.save("WA-971501234567-Q3", PDF))
     url = store.url("WA-971501234567-Q3")
     assert url.startswith(f"http://127.0.0.1:{port}/documents/")
     with live_server(without_lifespan(app), port), httpx.Client(follow_redirects=False) as http:

@@ -1,101 +1,73 @@
-"""Where media bytes live: a ``MediaStore`` protocol, content-addressed by sha256.
+"""Where media bytes live: a ``MediaStore``, content-addressed by sha256, over an ``ObjectStore`` (tools/storage).
 
-``LocalMediaStore`` keeps files under ``<data_dir>/media/ab/cd/<sha256>``: the same bytes are stored once
-however many messages carry them, writes are atomic (temporary file, then rename) and idempotent. An object
-store (S3, GCS, R2…) implements the same four methods and returns a short-lived signed URL from ``url``
-instead of a local path.
+Keys are ``ab/cd/<sha256>`` (two levels of fan-out by hash prefix): the same bytes are stored once however
+many messages carry them, and ``put`` is idempotent. ``LocalMediaStore`` is the embedded default
+(``<data_dir>/media``); production puts the same keys in an S3 bucket (server/components/storage.py).
 """
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
-import os
 import re
-import threading
 from pathlib import Path
-from typing import Protocol, runtime_checkable
+
+from tools.storage import LocalObjectStore, ObjectNotFound, ObjectStore
 
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
-
-class MediaNotFound(Exception):
-    """No stored object under that key."""
-
-
-@runtime_checkable
-class MediaStore(Protocol):
-    """Bytes by sha256 key. ``put`` is idempotent: storing the same bytes twice keeps one copy."""
-
-    name: str
-
-    async def put(self, data: bytes, *, content_type: str) -> str:
-        """Store ``data`` and return its key (the sha256 hex digest)."""
-        ...
-
-    async def get(self, key: str) -> bytes: ...
-
-    async def exists(self, key: str) -> bool: ...
-
-    def local_path(self, key: str) -> Path | None:
-        """A file to serve directly, or None when the store is remote (then use ``url``)."""
-        ...
-
-    async def url(self, key: str, *, expires_seconds: int = 300) -> str | None:
-        """A short-lived URL for the object (object stores), or None (local files)."""
-        ...
+MediaNotFound = ObjectNotFound  # what a media reader catches: the object store's own "not stored"
 
 
 def sha256_hex(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-class LocalMediaStore:
-    """Files under ``root`` (``<data_dir>/media`` in the service), two levels of fan-out by hash prefix."""
+class MediaStore:
+    """Bytes by sha256 key in ``objects``."""
 
-    name = "local"
+    def __init__(self, objects: ObjectStore) -> None:
+        self.objects = objects
+        self.name = objects.name
 
-    def __init__(self, root: Path | str) -> None:
-        self.root = Path(root)
-
-    def _path(self, key: str) -> Path:
+    @staticmethod
+    def object_key(key: str) -> str:
         if not _SHA256.match(key):
             raise MediaNotFound(f"not a media key: {key!r}")
-        return self.root / key[:2] / key[2:4] / key
-
-    def _write(self, data: bytes, key: str) -> None:
-        path = self._path(key)
-        if path.is_file() and path.stat().st_size == len(data):
-            return
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_name(f".{key}.{os.getpid()}.{threading.get_ident()}.tmp")
-        try:
-            temporary.write_bytes(data)
-            os.replace(temporary, path)
-        finally:
-            temporary.unlink(missing_ok=True)
+        return f"{key[:2]}/{key[2:4]}/{key}"
 
     async def put(self, data: bytes, *, content_type: str) -> str:
+        """Store ``data`` (once) and return its key, the sha256 hex digest."""
         key = sha256_hex(data)
-        await asyncio.to_thread(self._write, data, key)
+        target = self.object_key(key)
+        path = self.objects.local_path(target)
+        # the key is the content: bytes already there are these bytes (a remote store answers a HEAD, not a PUT)
+        stored = path.stat().st_size == len(data) if path is not None else await self.objects.exists(target)
+        if not stored:
+            await self.objects.put(target, data, content_type=content_type)
         return key
 
     async def get(self, key: str) -> bytes:
-        path = self._path(key)
-        try:
-            return await asyncio.to_thread(path.read_bytes)
-        except FileNotFoundError as exc:
-            raise MediaNotFound(key) from exc
+        return await self.objects.get(self.object_key(key))
 
     async def exists(self, key: str) -> bool:
         try:
-            return self._path(key).is_file()
+            return await self.objects.exists(self.object_key(key))
         except MediaNotFound:
             return False
 
-    def local_path(self, key: str) -> Path | None:
-        path = self._path(key)
-        return path if path.is_file() else None
+    async def delete(self, key: str) -> None:
+        await self.objects.delete(self.object_key(key))
 
-    async def url(self, key: str, *, expires_seconds: int = 300) -> str | None:
-        return None
+    def local_path(self, key: str) -> Path | None:
+        """A file to serve directly, or None when the store is remote (then serve ``get``)."""
+        try:
+            return self.objects.local_path(self.object_key(key))
+        except MediaNotFound:
+            return None
+
+
+class LocalMediaStore(MediaStore):
+    """Media files under ``root`` (``<data_dir>/media`` in the service)."""
+
+    def __init__(self, root: Path | str) -> None:
+        super().__init__(LocalObjectStore(root))

@@ -23,6 +23,7 @@ from server.components.documents import DocumentLinks
 from tests.agent.commerce.conftest import Commerce
 from tools.catalog.product import Product, product_from_zoho_item
 from tools.quote_pdf import SellerDetails
+from tools.storage import LocalObjectStore
 from tools.zoho import Pricebook, SalesOrder
 
 D = Decimal
@@ -298,12 +299,12 @@ async def test_the_quotation_pdf_is_published_behind_a_signed_link(
     await commerce.quotes.await_confirmation(quote.quote_id)
     await commerce.quotes.place_order(quote.quote_id, customer)
     commerce.zoho.fake.config.pdf_mode = mode
-    links = DocumentLinks(secret=b"s", directory=tmp_path, base_url="http://noor.test")
+    links = DocumentLinks(secret=b"s", store=LocalObjectStore(tmp_path), base_url="http://noor.test")
     published = await commerce.quotes.publish_pdf(quote.quote_id, SellerDetails(), links)
     assert published.source == source
     assert published.url.startswith("http://noor.test/documents/")
     assert links.verify(published.url.rsplit("/", 1)[1]) == quote.quote_id
-    content = links.load(quote.quote_id)
+    content = await links.load(quote.quote_id)
     assert content is not None
     assert content.startswith(b"%PDF-")
     stored = await commerce.quotes.get(quote.quote_id)
