@@ -70,8 +70,10 @@ bench: install
 		name=$$(basename $$script .py); [ "$$name" = "__init__" ] && continue; \
 		echo "== $$name"; $(UV) run python -m bench.$$name || exit 1; done
 
-studio: install
-	$(UV) run --group studio --extra voice langgraph dev --port 2025 --no-browser --no-reload
+# Studio's langgraph-api and the dev group's schemathesis pin different jsonschema-rs: Studio gets its own environment.
+studio: bootstrap
+	UV_PROJECT_ENVIRONMENT=.venv-studio $(UV) run --frozen --no-dev --group studio --extra voice \
+		langgraph dev --port 2025 --no-browser --no-reload
 
 clean:
 	rm -rf .data .mypy_cache .ruff_cache .pytest_cache

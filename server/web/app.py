@@ -39,6 +39,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from server.web.api import quality as quality_api
     from server.web.auth import api_session
     from server.web.deps import Services
+    from server.web.errors import install_error_handlers
     from server.web.inbox_ui import router as inbox_router
     from server.web.media import media_router
     from server.worker.supervisor import WorkerSupervisor
@@ -96,6 +97,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="0.1.0",
         lifespan=lifespan,
     )
+    install_error_handlers(app)
     channel: Channel = WazzupChannel(settings)
     app.include_router(channel.webhook_router(lambda: app.state.services.deliveries))
     app.include_router(health.router)
