@@ -49,6 +49,10 @@ class Settings(BaseSettings):
         default=1, ge=0, description="Worker processes `noor run` starts; 0 for an API-only node"
     )
     poll_interval_seconds: float = 0.25
+    worker_heartbeat_seconds: float = Field(default=2.0, gt=0, description="How often a worker says it is alive")
+    worker_heartbeat_stale_seconds: float = Field(
+        default=10.0, gt=0, description="/health/ready counts a worker dead when its last beat is older than this"
+    )
 
     # Sender: retries with backoff on 429/5xx/timeouts
     send_max_attempts: int = 8
