@@ -6,9 +6,13 @@ from __future__ import annotations
 
 import argparse
 import logging
+from typing import TYPE_CHECKING
 
 from server.logs import configure_logging
 from server.settings import Settings, get_settings
+
+if TYPE_CHECKING:
+    import httpx
 
 log = logging.getLogger("noor")
 
@@ -30,6 +34,13 @@ def service_lines(settings: Settings) -> list[str]:
             f"  sent        {base}/sandbox/wazzup/sent?chatId=971501234567",
         ]
     return lines
+
+
+def _failed_checks(response: httpx.Response) -> str:
+    try:
+        return str(response.json()["failed"])
+    except (ValueError, KeyError, TypeError):
+        return f"HTTP {response.status_code}"
 
 
 def announce_when_ready(settings: Settings, lines: list[str], *, poll_seconds: float = 0.25) -> None:
@@ -55,7 +66,7 @@ def announce_when_ready(settings: Settings, lines: list[str], *, poll_seconds: f
                 return
             if time.monotonic() - reported >= 30:
                 reported = time.monotonic()
-                failed = response.json().get("failed") if response is not None else "no answer"
+                failed = "no answer" if response is None else _failed_checks(response)
                 log.warning("not ready yet: %s (details: %s)", failed, url)
             time.sleep(poll_seconds)
 

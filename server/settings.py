@@ -156,6 +156,11 @@ class Settings(BaseSettings):
         default=SecretStr("noor-demo"), description="Password of seeded manager accounts, in sandbox mode only"
     )
     inbox_session_hours: float = 12.0
+    inbox_login_max_failures: int = Field(
+        default=5, ge=1, description="Failed sign-ins for one account within the window before sign-in waits (429)"
+    )
+    inbox_login_max_failures_per_ip: int = Field(default=20, ge=1, description="The same, from one address")
+    inbox_login_window_minutes: float = Field(default=15.0, gt=0)
     inbox_bearer_token_days: float = 30.0
     inbox_cookie_secure: bool | None = Field(default=None, description="None: Secure when public_url is https")
     escalation_order_value_aed: float = 10_000.0
