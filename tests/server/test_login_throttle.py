@@ -9,29 +9,23 @@ from pathlib import Path
 import httpx
 import pytest
 
-from evals.service import service_settings
-from server.web.app import create_app
 from tests.support.db import TestDatabases
 from tests.support.inbox import DEMO_PASSWORD, csrf_from
-from tests.support.live import free_port, live_server
+from tests.support.live import api_node
 
 OMAR, ELENA, RAHUL = "omar.alhashimi@treejar.com", "elena.sokolova@treejar.com", "mgr_03"
 
 
 @pytest.fixture
 def inbox_url(test_databases: TestDatabases, tmp_path: Path) -> Iterator[str]:
-    port = free_port()
-    settings = service_settings(
+    with api_node(
         test_databases.fresh(),
         tmp_path,
-        port,
-        worker_processes=0,
         inbox_login_max_failures=3,
         inbox_login_max_failures_per_ip=6,
         inbox_login_window_minutes=15,
-    )
-    with live_server(create_app(settings), port) as server:
-        yield server.url
+    ) as url:
+        yield url
 
 
 def token(http: httpx.Client, login: str, password: str) -> httpx.Response:

@@ -22,10 +22,9 @@ from pydantic import SecretStr
 
 from evals.service import service_settings
 from server.cli import announce_when_ready
-from server.web.app import create_app
 from server.worker.heartbeat import Heartbeat
 from tests.support.db import TestDatabases
-from tests.support.live import free_port, live_server
+from tests.support.live import api_node, free_port, live_server
 
 
 def wait_for_checks(url: str, done: Any, timeout: float = 120.0) -> httpx.Response:
@@ -46,17 +45,15 @@ def settled(response: httpx.Response) -> bool:
 def misconfigured_url(test_databases: TestDatabases, tmp_path: Path) -> Iterator[str]:
     """An API-only node (no workers) with an OpenRouter key the provider rejects and a revoked Zoho CRM token."""
     port = free_port()
-    settings = service_settings(
+    with api_node(
         test_databases.fresh(),
         tmp_path,
-        port,
-        worker_processes=0,
+        port=port,
         openrouter_api_key=SecretStr("sk-or-v1-not-a-real-key"),
         openrouter_base_url=f"http://127.0.0.1:{port}/sandbox/openrouter/api/v1",
         zoho_crm_refresh_token=SecretStr("1000.revoked-crm-refresh-token"),
-    )
-    with live_server(create_app(settings), port) as server:
-        yield server.url
+    ) as url:
+        yield url
 
 
 def test_a_misconfigured_node_is_not_ready_and_says_why_once(
