@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import psycopg
 import pytest
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
@@ -163,3 +164,17 @@ def test_noor_run_prints_its_urls_only_once_ready(capsys: pytest.CaptureFixture[
             time.sleep(0.05)
             out = capsys.readouterr().out
     assert out == "Noor on test\n  health      /health\n"
+
+
+def test_a_migration_missing_from_the_database_makes_the_node_not_ready(
+    test_databases: TestDatabases, tmp_path: Path
+) -> None:
+    database_url = test_databases.fresh()
+    with api_node(database_url, tmp_path) as url:
+        assert httpx.get(f"{url}/health/ready", timeout=10).json()["checks"]["migrations"]["state"] == "ok"
+        with psycopg.connect(database_url, autocommit=True) as conn:
+            conn.execute("DELETE FROM schema_migrations WHERE version = 50")  # as if this build's schema were not
+        response = httpx.get(f"{url}/health/ready", timeout=10)
+    assert response.status_code == 503
+    assert "migrations" in response.json()["failed"]
+    assert response.json()["checks"]["migrations"]["detail"] == "not applied: [50]"
