@@ -161,7 +161,7 @@ class EvalService:
         if self.openrouter_api_key:
             overrides["openrouter_api_key"] = SecretStr(self.openrouter_api_key)
         if self.oracle is not None:
-            # the OpenRouter path, against the fake OpenRouter this service mounts (any key is accepted there)
+            # the OpenRouter path, against the fake OpenRouter this service mounts (it accepts the demo key)
             overrides["openrouter_api_key"] = SecretStr(DEMO_OPENROUTER_KEY)
             overrides["openrouter_base_url"] = f"http://127.0.0.1:{port}/sandbox/openrouter/api/v1"
         settings = self.settings = eval_settings(self.database_url, self.data_dir, port, **overrides)

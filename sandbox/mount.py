@@ -44,6 +44,6 @@ def create_sandbox(*, base_url: str, webhook_token: str, wazzup_api_key: str, ch
         ),
         zoho=FakeZoho(),
         telegram=FakeTelegram(),
-        openrouter=FakeOpenRouter(api_keys=None),
+        openrouter=FakeOpenRouter(),  # like the real one: 401 for any key but the demo key
         openai=FakeOpenAIAudio(),
     )

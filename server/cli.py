@@ -6,35 +6,26 @@ from __future__ import annotations
 
 import argparse
 import logging
+from typing import TYPE_CHECKING
 
 from server.logs import configure_logging
-from server.settings import get_settings
+from server.settings import Settings, get_settings
+
+if TYPE_CHECKING:
+    import httpx
 
 log = logging.getLogger("noor")
 
 
-def run() -> None:
-    import asyncio
-
-    from server.storage.migrations import prepare_database
-    from server.worker import supervisor as workers
-
-    settings = get_settings()
-    configure_logging(settings.log_level)
-    if settings.worker_processes > 0:
-        # The database and its schema first (the embedded server may have to start), then the workers: their
-        # imports and catalog warm-up overlap with this process's own start-up, and the application adopts them.
-        # Migrating before they start matters: a process waiting on the migration lock would stall the
-        # checkpointer's CREATE INDEX CONCURRENTLY under it.
-        database_url = asyncio.run(prepare_database(settings.database_url, settings.data_dir))
-        settings = settings.model_copy(update={"database_url": database_url})
-        workers.prestart(settings, database_url, settings.worker_processes)
+def service_lines(settings: Settings) -> list[str]:
+    """What `noor run` prints once the service is ready (README.md and docs/deploy.md quote these lines)."""
     base = settings.base_url
     token = settings.wazzup_webhook_token.get_secret_value()
     lines = [
         f"Noor on {base}  (model: {'offline' if settings.offline_model else settings.openrouter_model})",
         f"  webhook     POST {base}/webhooks/wazzup?token={token}",
         f"  health      {base}/health",
+        f"  ready       {base}/health/ready",
         f"  API docs    {base}/docs",
     ]
     if settings.sandbox:
@@ -42,7 +33,74 @@ def run() -> None:
             f"  phone       {base}/sandbox/phone   (chat with Noor as a WhatsApp customer)",
             f"  sent        {base}/sandbox/wazzup/sent?chatId=971501234567",
         ]
-    print("\n".join(lines), flush=True)
+    return lines
+
+
+def _failed_checks(response: httpx.Response) -> str:
+    try:
+        return str(response.json()["failed"])
+    except (ValueError, KeyError, TypeError):
+        return f"HTTP {response.status_code}"
+
+
+def announce_when_ready(settings: Settings, lines: list[str], *, poll_seconds: float = 0.25) -> None:
+    """Print `lines` once /health/ready answers 200 (from a thread: uvicorn owns the main one). Until then,
+    the checks still failing are logged every 30 s, so a start that never gets ready says why."""
+    import threading
+    import time
+
+    import httpx
+
+    host = "127.0.0.1" if settings.host in ("0.0.0.0", "::", "") else settings.host
+    url = f"http://{host}:{settings.port}/health/ready"
+
+    def wait() -> None:
+        reported = time.monotonic()
+        while True:
+            try:
+                response = httpx.get(url, timeout=5)
+            except httpx.HTTPError:
+                response = None
+            if response is not None and response.status_code == 200:
+                print("\n".join(lines), flush=True)
+                return
+            if time.monotonic() - reported >= 30:
+                reported = time.monotonic()
+                failed = "no answer" if response is None else _failed_checks(response)
+                log.warning("not ready yet: %s (details: %s)", failed, url)
+            time.sleep(poll_seconds)
+
+    threading.Thread(target=wait, name="announce-when-ready", daemon=True).start()
+
+
+def _prepared_database(settings: Settings) -> str:
+    """The database URL with its schema up to date, or exit with one clear line when the database is unreachable."""
+    import asyncio
+
+    from server.storage.database import DatabaseUnreachable
+    from server.storage.migrations import prepare_database
+
+    try:
+        return asyncio.run(prepare_database(settings.database_url, settings.data_dir))
+    except DatabaseUnreachable as exc:
+        log.error("cannot start: %s", exc)
+        raise SystemExit(1) from None
+
+
+def run() -> None:
+    from server.worker import supervisor as workers
+
+    settings = get_settings()
+    configure_logging(settings.log_level)
+    # The database and its schema first (the embedded server may have to start), then the workers: their imports
+    # and catalog warm-up overlap with this process's own start-up, and the application adopts them. Migrating
+    # before they start matters: a process waiting on the migration lock would stall the checkpointer's
+    # CREATE INDEX CONCURRENTLY under it.
+    database_url = _prepared_database(settings)
+    settings = settings.model_copy(update={"database_url": database_url})
+    if settings.worker_processes > 0:
+        workers.prestart(settings, database_url, settings.worker_processes)
+    announce_when_ready(settings, service_lines(settings))
     import uvicorn
 
     from server.web.app import create_app
@@ -57,15 +115,13 @@ def worker() -> None:
     """Turns and sends only, no HTTP: scale out by running several against one database."""
     import asyncio
 
-    from server.storage.migrations import prepare_database
-
     settings = get_settings()
     configure_logging(settings.log_level)
+    # The schema first (with `noor run`, this process often gets the migration lock before the API process has
+    # loaded its web stack), then the graph, the model and the catalog.
+    database_url = _prepared_database(settings)
 
     async def serve() -> None:
-        # The schema first (with `noor run`, this process often gets the migration lock before the API process
-        # has loaded its web stack), then the graph, the model and the catalog.
-        database_url = await prepare_database(settings.database_url, settings.data_dir)
         from server.components.model import build_model
         from server.worker.main import serve_worker
 

@@ -50,6 +50,10 @@ class Settings(BaseSettings):
         default=1, ge=0, description="Worker processes `noor run` starts; 0 for an API-only node"
     )
     poll_interval_seconds: float = 0.25
+    worker_heartbeat_seconds: float = Field(default=2.0, gt=0, description="How often a worker says it is alive")
+    worker_heartbeat_stale_seconds: float = Field(
+        default=10.0, gt=0, description="/health/ready counts a worker dead when its last beat is older than this"
+    )
 
     # Sender: retries with backoff on 429/5xx/timeouts
     send_max_attempts: int = 8
@@ -153,6 +157,11 @@ class Settings(BaseSettings):
         default=SecretStr("noor-demo"), description="Password of seeded manager accounts, in sandbox mode only"
     )
     inbox_session_hours: float = 12.0
+    inbox_login_max_failures: int = Field(
+        default=5, ge=1, description="Failed sign-ins for one account within the window before sign-in waits (429)"
+    )
+    inbox_login_max_failures_per_ip: int = Field(default=20, ge=1, description="The same, from one address")
+    inbox_login_window_minutes: float = Field(default=15.0, gt=0)
     inbox_bearer_token_days: float = 30.0
     inbox_cookie_secure: bool | None = Field(default=None, description="None: Secure when public_url is https")
     escalation_order_value_aed: float = 10_000.0

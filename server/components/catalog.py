@@ -17,12 +17,13 @@ from typing import Any
 import httpx
 from psycopg_pool import AsyncConnectionPool
 
+from server.components.zoho import zoho_tokens
 from server.settings import Settings
 from server.storage.database import make_pool
 from tools.catalog.runtime import LocalCatalog
 from tools.catalog.sync import CatalogSync, SyncReport
 from tools.knowledge import KnowledgeBase
-from tools.zoho import ZohoError, ZohoInventoryClient, ZohoRateLimiter, ZohoTokenCache
+from tools.zoho import ZohoError, ZohoInventoryClient, ZohoRateLimiter
 
 log = logging.getLogger(__name__)
 
@@ -59,15 +60,7 @@ class RequestCount:
 def inventory_client(
     settings: Settings, pool: AsyncConnectionPool[Any], http: httpx.AsyncClient | None = None
 ) -> ZohoInventoryClient:
-    tokens = ZohoTokenCache(
-        pool,
-        product="inventory",
-        accounts_url=settings.zoho_accounts_api_url,
-        client_id=settings.zoho_client_id,
-        client_secret=settings.zoho_client_secret.get_secret_value(),
-        refresh_token=settings.zoho_inventory_refresh_token.get_secret_value(),
-        http=http,
-    )
+    tokens = zoho_tokens(settings, pool, "inventory", http)
     return ZohoInventoryClient(
         base_url=settings.zoho_inventory_api_url,
         organization_id=settings.zoho_organization_id,

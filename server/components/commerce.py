@@ -13,9 +13,10 @@ from agent.services.crm import CrmStages, CrmSync
 from agent.services.customers import CustomerDirectory
 from agent.services.quotes import QuoteService
 from server.components.documents import DocumentLinks
+from server.components.zoho import zoho_tokens
 from server.settings import Settings
 from tools.quote_pdf import SellerDetails
-from tools.zoho import ZohoCrmClient, ZohoInventoryClient, ZohoRateLimiter, ZohoTokenCache
+from tools.zoho import ZohoCrmClient, ZohoInventoryClient, ZohoRateLimiter
 
 
 def discount_policy(settings: Settings) -> DiscountPolicy:
@@ -58,19 +59,8 @@ def zoho_clients(
     http: httpx.AsyncClient | None = None,
     limiter: ZohoRateLimiter | None = None,
 ) -> tuple[ZohoInventoryClient, ZohoCrmClient]:
-    def tokens(product: str, refresh_token: str) -> ZohoTokenCache:
-        return ZohoTokenCache(
-            pool,
-            product=product,
-            accounts_url=settings.zoho_accounts_api_url,
-            client_id=settings.zoho_client_id,
-            client_secret=settings.zoho_client_secret.get_secret_value(),
-            refresh_token=refresh_token,
-            http=http,
-        )
-
-    inventory_tokens = tokens("inventory", settings.zoho_inventory_refresh_token.get_secret_value())
-    crm_tokens = tokens("crm", settings.zoho_crm_refresh_token.get_secret_value())
+    inventory_tokens = zoho_tokens(settings, pool, "inventory", http)
+    crm_tokens = zoho_tokens(settings, pool, "crm", http)
     inventory = ZohoInventoryClient(
         base_url=settings.zoho_inventory_api_url,
         organization_id=settings.zoho_organization_id,

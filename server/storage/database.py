@@ -18,6 +18,17 @@ from psycopg_pool import AsyncConnectionPool
 log = logging.getLogger(__name__)
 
 LOCAL_SERVER_URL = "postgresql://postgres@127.0.0.1:5432/{database}"
+CONNECT_TIMEOUT_SECONDS = 10
+
+
+class DatabaseUnreachable(Exception):
+    """The configured database does not answer: the service cannot start (the message says where it looked)."""
+
+
+def without_password(url: str) -> str:
+    info = psycopg.conninfo.conninfo_to_dict(url)
+    info.pop("password", None)
+    return psycopg.conninfo.make_conninfo("", **info)
 
 
 def local_server_answers(timeout: int = 1) -> bool:
@@ -49,7 +60,7 @@ def ensure_database(url: str) -> None:
     name = psycopg.conninfo.conninfo_to_dict(url).get("dbname")
     if not name or name == "postgres":
         return
-    with psycopg.connect(server_admin_url(url), autocommit=True) as conn:
+    with psycopg.connect(server_admin_url(url), autocommit=True, connect_timeout=CONNECT_TIMEOUT_SECONDS) as conn:
         exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
         if not exists:
             conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(str(name))))
@@ -70,7 +81,13 @@ def resolve_database_url(configured: str | None, data_dir: Path, database: str =
     else:
         log.info("no Postgres server on 127.0.0.1:5432; starting the embedded one")
         url = embedded_server_url(data_dir, database)
-    ensure_database(url)
+    try:
+        ensure_database(url)
+    except psycopg.OperationalError as exc:
+        raise DatabaseUnreachable(
+            f"the database does not answer ({without_password(url)}): {str(exc).strip()} — check NOOR_DATABASE_URL "
+            "and that Postgres is running"
+        ) from exc
     return url
 
 

@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING
 
+from server.logs import mask_personal_data_in_logs
 from server.settings import Settings, get_settings
 from server.storage.database import make_pool, resolve_database_url
 from server.storage.migrations import prepare_database
@@ -31,6 +32,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from server.components.documents import DocumentLinks
     from server.components.media import media_store
     from server.components.model import build_model
+    from server.components.startup import StartupChecks
     from server.desk.managers import seed_managers
     from server.web import documents, health
     from server.web.api import admin as admin_api
@@ -45,6 +47,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from server.worker.supervisor import WorkerSupervisor
 
     settings = settings or get_settings()
+    mask_personal_data_in_logs()  # whoever hosts the app (`noor run`, uvicorn directly, tests): no phone in a log
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -68,6 +71,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         catalog = CatalogService(settings, pool, database_url, sync=False)  # search for the API; workers sync
         catalog.start()
         app.state.catalog = catalog
+        startup_checks = StartupChecks(settings, pool)
+        startup_checks.start()
+        app.state.startup_checks = startup_checks
         app.state.services = Services(
             settings=settings,
             pool=pool,
@@ -88,6 +94,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             if workers is not None:
                 await workers.stop()
             await deliveries.stop()
+            await startup_checks.stop()
             await catalog.stop()
             await pool.close()
 

@@ -5,6 +5,8 @@
   carries (`csrf_token` field) and API calls made with the cookie send as `X-CSRF-Token`.
 - Scripts: `Authorization: Bearer <token>` from `POST /api/v1/auth/token`; no CSRF (not ambient).
 - The login form itself is protected by a double-submit token (cookie + hidden field).
+- Both ways of signing in go through `sign_in`: too many failures for an account or from an address answer 429
+  with Retry-After (server/desk/login_throttle.py).
 """
 
 from __future__ import annotations
@@ -12,16 +14,31 @@ from __future__ import annotations
 import hmac
 import secrets
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 from typing import Annotated, Any
 
 from fastapi import Depends, HTTPException, Request, Response
+from psycopg import AsyncConnection
 
-from server.desk.managers import Access, Session, has_access, load_session
+from server.desk.login_throttle import LoginThrottle
+from server.desk.managers import Access, Manager, Session, has_access, load_session
 from server.settings import Settings
 from server.web.deps import Services, get_services
 
 LOGIN_CSRF_COOKIE = "noor_login_csrf"
 CSRF_HEADER = "x-csrf-token"
+
+
+async def sign_in(
+    conn: AsyncConnection[Any], request: Request, settings: Settings, login: str, password: str
+) -> Manager | None:
+    """The manager these credentials open, None when wrong; raises LoginThrottled after too many failures."""
+    throttle = LoginThrottle(
+        max_per_account=settings.inbox_login_max_failures,
+        max_per_ip=settings.inbox_login_max_failures_per_ip,
+        window=timedelta(minutes=settings.inbox_login_window_minutes),
+    )
+    return await throttle.sign_in(conn, login, password, request.client.host if request.client else None)
 
 
 def cookie_secure(settings: Settings) -> bool:

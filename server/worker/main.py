@@ -36,6 +36,7 @@ from server.settings import Settings
 from server.storage.conversations import WORK_CHANNEL
 from server.storage.database import make_pool
 from server.worker.dispatcher import Dispatcher
+from server.worker.heartbeat import Heartbeat
 from server.worker.jobs.alerts import AlertDispatcher, PostgresAlertDeduper
 from server.worker.jobs.idle_release import IdleReleaser
 from server.worker.jobs.quality_alerts import LowScoreAlerter
@@ -143,6 +144,7 @@ class Pipeline:
             document_retention_days=settings.document_retention_days,
             poll_interval_seconds=settings.retention_poll_seconds,
         )
+        self.heartbeat = Heartbeat(self.pool, settings.worker_heartbeat_seconds)
         self._listener: asyncio.Task[None] | None = None
         self._warm_up: asyncio.Task[None] | None = None
 
@@ -177,8 +179,10 @@ class Pipeline:
                 job.start()
         self.retention.start()
         self._listener = asyncio.create_task(self._listen(), name="listen")
+        await self.heartbeat.start()  # alive for /health/ready only now that it takes turns
 
     async def stop(self) -> None:
+        await self.heartbeat.stop()
         if self._listener:
             self._listener.cancel()
             await asyncio.gather(self._listener, return_exceptions=True)

@@ -8,6 +8,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import uvicorn
@@ -51,3 +52,16 @@ def live_server(app: Any, port: int | None = None) -> Iterator[LiveServer]:
         yield server
     finally:
         server.stop()
+
+
+@contextmanager
+def api_node(database_url: str, data_dir: Path, *, port: int | None = None, **overrides: Any) -> Iterator[str]:
+    """Noor's API alone (no worker processes), with the sandbox, on a loopback port; yields its URL. Pass `port`
+    when an override must name it."""
+    from evals.service import service_settings
+    from server.web.app import create_app
+
+    port = port or free_port()
+    settings = service_settings(database_url, data_dir, port, worker_processes=0, **overrides)
+    with live_server(create_app(settings), port) as server:
+        yield server.url

@@ -7,8 +7,9 @@ from datetime import timedelta
 from fastapi import APIRouter, HTTPException, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from server.desk.managers import Access, authenticate, create_session, end_session
-from server.web.auth import ApiSession, bearer_token
+from server.desk.login_throttle import LoginThrottled
+from server.desk.managers import Access, create_session, end_session
+from server.web.auth import ApiSession, bearer_token, sign_in
 from server.web.deps import ServicesDep
 
 router = APIRouter(prefix="/api/v1", tags=["auth"])
@@ -37,11 +38,17 @@ class TokenOut(BaseModel):
     manager: ManagerOut
 
 
-@router.post("/auth/token")
+@router.post(
+    "/auth/token",
+    responses={401: {"description": "Wrong login or password"}, 429: {"description": "Too many failed sign-ins"}},
+)
 async def issue_token(body: TokenIn, request: Request, services: ServicesDep) -> TokenOut:
     lifetime = timedelta(days=services.settings.inbox_bearer_token_days)
     async with services.pool.connection() as conn:
-        manager = await authenticate(conn, body.login, body.password)
+        try:
+            manager = await sign_in(conn, request, services.settings, body.login, body.password)
+        except LoginThrottled as exc:
+            raise HTTPException(429, str(exc), headers={"Retry-After": str(exc.retry_after_seconds)}) from None
         if manager is None:
             raise HTTPException(401, "wrong login or password", headers={"WWW-Authenticate": "Bearer"})
         token, _ = await create_session(

@@ -4,6 +4,7 @@ hand back). Every POST form carries the session's CSRF token; pages send a stric
 
 from __future__ import annotations
 
+import math
 import uuid
 from datetime import timedelta
 from pathlib import Path
@@ -15,7 +16,8 @@ from fastapi.templating import Jinja2Templates
 
 from agent.policies.escalation import REASON_LABELS
 from server.desk import escalations, threads
-from server.desk.managers import Session, authenticate, create_session, end_session
+from server.desk.login_throttle import LoginThrottled
+from server.desk.managers import Session, create_session, end_session
 from server.web.api.conversations import author_name, dubai_time
 from server.web.auth import (
     LOGIN_CSRF_COOKIE,
@@ -26,6 +28,7 @@ from server.web.auth import (
     session_cookie_name,
     set_login_csrf_cookie,
     set_session_cookie,
+    sign_in,
     tokens_match,
 )
 from server.web.deps import Services, get_services
@@ -126,15 +129,21 @@ async def login(request: Request) -> Response:
     if not tokens_match(request.cookies.get(LOGIN_CSRF_COOKIE), form.get("csrf_token")):
         raise HTTPException(403, "the login form expired; reload it and try again")
     async with services.pool.connection() as conn:
-        manager = await authenticate(conn, form.get("login", ""), form.get("password", ""))
+        try:
+            manager = await sign_in(conn, request, services.settings, form.get("login", ""), form.get("password", ""))
+            error, status, headers = "Wrong e-mail or password.", 401, {}
+        except LoginThrottled as exc:
+            manager, status, headers = None, 429, {"Retry-After": str(exc.retry_after_seconds)}
+            error = f"Too many failed sign-ins. Try again in {math.ceil(exc.retry_after_seconds / 60)} min."
         if manager is None:
             token = new_login_csrf()
             response = _page(
                 request,
                 "login.html",
-                {"login_csrf": token, "next": target, "error": "Wrong e-mail or password.", "manager": None},
-                status_code=401,
+                {"login_csrf": token, "next": target, "error": error, "manager": None},
+                status_code=status,
             )
+            response.headers.update(headers)
             set_login_csrf_cookie(response, services.settings, token)
             return response
         lifetime = timedelta(hours=services.settings.inbox_session_hours)
