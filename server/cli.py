@@ -224,6 +224,13 @@ def main() -> None:
     report_parser.add_argument("--week", help="ISO week, e.g. 2026-W49 (default: last week, Dubai time)")
     report_parser.add_argument("--out", default="reports", help="folder to write into (default: ./reports)")
     args = parser.parse_args()
+    from pydantic import ValidationError
+
+    try:
+        get_settings()  # a configuration refused (e.g. a demo secret outside sandbox mode) stops here, said plainly
+    except ValidationError as exc:
+        problems = "; ".join(str(e["msg"]).removeprefix("Value error, ") for e in exc.errors())
+        raise SystemExit(f"noor: not started: {problems}") from None
     if args.command == "run":
         run()
     elif args.command == "worker":

@@ -6,11 +6,23 @@ from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEMO_WEBHOOK_TOKEN = "demo-webhook-token"
 DEMO_CHANNEL_ID = "3f9c1a22-7d54-4b8e-a1c0-5e6f7a8b9c0d"
+DEMO_PREFIX = "demo-"
+"""Every demo secret starts with it; none is accepted outside sandbox mode."""
+DEMO_SECRETS = (
+    "wazzup_webhook_token",
+    "wazzup_api_key",
+    "document_link_secret",
+    "zoho_client_id",
+    "zoho_client_secret",
+    "zoho_inventory_refresh_token",
+    "zoho_crm_refresh_token",
+    "telegram_bot_token",
+)
 
 
 class Settings(BaseSettings):
@@ -238,6 +250,24 @@ class Settings(BaseSettings):
     )
     weekly_report_poll_seconds: float = Field(default=600.0, gt=0)
     # --- end of the admin block ----------------------------------------------------------------------------------
+
+    @model_validator(mode="after")
+    def _no_demo_secret_outside_sandbox(self) -> Settings:
+        """Outside the demo a known token would let anyone post webhooks or forge document links: refuse to start."""
+        if self.sandbox:
+            return self
+        demo = [name for name in DEMO_SECRETS if _plain(getattr(self, name)).startswith(DEMO_PREFIX)]
+        if demo:
+            names = ", ".join(f"NOOR_{name.upper()}" for name in demo)
+            raise ValueError(
+                f"NOOR_SANDBOX is false but these still hold their public demo values: {names}. "
+                "Set each to your own value (or run with NOOR_SANDBOX=true for the demo)."
+            )
+        return self
+
+
+def _plain(value: SecretStr | str) -> str:
+    return value.get_secret_value() if isinstance(value, SecretStr) else value
 
 
 @lru_cache
