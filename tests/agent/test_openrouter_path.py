@@ -80,6 +80,23 @@ async def test_the_system_prompt_and_the_facts_reach_the_model_and_usage_is_kept
     assert state["reply_meta"]["prompt_tokens"] > 0
 
 
+async def test_the_turns_tokens_and_cost_count_the_understanding_call_as_well_as_the_reply(
+    conversation: tuple[Conversation, FakeOpenRouter],
+) -> None:
+    chat, fake = conversation
+    fake.script_tool_call(
+        "Understanding", UNDERSTAND_BUDGET, usage={"prompt_tokens": 1200, "completion_tokens": 80, "cost": 0.0012}
+    )
+    fake.script_text(
+        "Here are three ergonomic chairs that fit your budget. Which do you like?",
+        usage={"prompt_tokens": 900, "completion_tokens": 40, "cost": 0.0009},
+    )
+    await chat.say(BUDGETED["en"])
+    assert len(fake.chat_requests()) == 2
+    meta = (await chat.state())["reply_meta"]
+    assert (meta["prompt_tokens"], meta["completion_tokens"], meta["cost"]) == (2100, 120, pytest.approx(0.0021))
+
+
 @pytest.mark.parametrize("failure", ["402", "429", "error_in_200"])
 async def test_a_provider_failure_still_gets_the_customer_a_correct_answer(
     conversation: tuple[Conversation, FakeOpenRouter], failure: str
