@@ -6,12 +6,14 @@ from __future__ import annotations
 from agent.models.base import SalesModel
 from agent.models.chat import ChatSalesModel, FallbackModel
 from agent.models.offline import OfflineModel
+from prompts import PromptSource
 from server.settings import Settings
 from tools.llm.openrouter import make_openrouter_chat_model
 
 
-def build_model(settings: Settings) -> SalesModel:
-    offline = OfflineModel(latency_seconds=settings.offline_latency_seconds)
+def build_model(settings: Settings, prompts: PromptSource | None = None) -> SalesModel:
+    """`prompts`: where the model reads its prompts (a worker's follows the versions activated in the admin)."""
+    offline = OfflineModel(latency_seconds=settings.offline_latency_seconds, prompts=prompts)
     if settings.openrouter_api_key is None:
         return offline
     chat = make_openrouter_chat_model(
@@ -25,7 +27,7 @@ def build_model(settings: Settings) -> SalesModel:
         max_retries=1,
     )
     return FallbackModel(
-        ChatSalesModel(chat, settings.openrouter_model),
+        ChatSalesModel(chat, settings.openrouter_model, prompts),
         offline,
         understand_deadline=settings.model_understand_deadline_seconds,
         write_deadline=settings.model_write_deadline_seconds,
