@@ -55,6 +55,7 @@ def load_system_prompt(language: str) -> Prompt:
 
 @cache
 def _template_file(language: str) -> Prompt:
+    """The offline model's reply templates for one language (prompts/offline/<language>.toml)."""
     text = (resources.files("prompts") / "offline" / f"{language}.toml").read_text(encoding="utf-8")
     name = f"offline-{language}"
     return Prompt(name=name, text=text, version=version_of(name, text))
@@ -63,12 +64,6 @@ def _template_file(language: str) -> Prompt:
 @cache
 def _parse_templates(text: str) -> dict[str, Any]:
     return tomllib.loads(text)
-
-
-def load_templates(language: str) -> tuple[dict[str, Any], str]:
-    """The offline model's reply templates for one language (prompts/offline/<language>.toml), and their version."""
-    prompt = _template_file(language)
-    return _parse_templates(prompt.text), prompt.version
 
 
 PROMPT_NAMES: tuple[str, ...] = (
@@ -123,6 +118,10 @@ class PromptSource:
 
     def prompt(self, name: str) -> Prompt:
         return self._active.get(name) or file_prompt(name)
+
+    def overrides(self) -> list[str]:
+        """The versions in use instead of the files'."""
+        return sorted(prompt.version for prompt in self._active.values())
 
     def system(self, language: str) -> Prompt:
         return self.prompt(f"system.{language}")

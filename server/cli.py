@@ -66,10 +66,12 @@ def worker() -> None:
         # The schema first (with `noor run`, this process often gets the migration lock before the API process
         # has loaded its web stack), then the graph, the model and the catalog.
         database_url = await prepare_database(settings.database_url, settings.data_dir)
+        from prompts import PromptSource
         from server.components.model import build_model
         from server.worker.main import serve_worker
 
-        await serve_worker(settings, database_url, build_model(settings))
+        prompts = PromptSource()  # the files, and from each turn on the versions activated in the admin
+        await serve_worker(settings, database_url, build_model(settings, prompts), prompts)
 
     asyncio.run(serve())
 
