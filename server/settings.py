@@ -11,6 +11,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEMO_WEBHOOK_TOKEN = "demo-webhook-token"
 DEMO_CHANNEL_ID = "3f9c1a22-7d54-4b8e-a1c0-5e6f7a8b9c0d"
+DEMO_INBOX_PASSWORD = "noor-demo"
+"""The seeded demo accounts' password; outside sandbox mode no account signs in with it."""
 DEMO_PREFIX = "demo-"
 """Every demo secret starts with it; none is accepted outside sandbox mode."""
 DEMO_SECRETS = (
@@ -161,7 +163,7 @@ class Settings(BaseSettings):
 
     # Managers' inbox, escalations and Telegram alerts (issue 6)
     inbox_demo_password: SecretStr | None = Field(
-        default=SecretStr("noor-demo"), description="Password of seeded manager accounts, in sandbox mode only"
+        default=SecretStr(DEMO_INBOX_PASSWORD), description="Password of seeded manager accounts, in sandbox mode only"
     )
     inbox_session_hours: float = 12.0
     inbox_bearer_token_days: float = 30.0
