@@ -239,6 +239,10 @@ class Settings(BaseSettings):
         default=30.0, ge=0, description="Review a conversation after this long without messages (0: never)"
     )
     quality_review_poll_seconds: float = Field(default=60.0, gt=0)
+    quality_judge_model: str | None = Field(
+        default=None,
+        description="An OpenRouter model that reviews them too (the LLM judge, prompts/quality_judge.md)",
+    )
 
     # --- Admin, KPIs, low-score alerts and the weekly report (issue 12, the admin part) -------------------------
     # server/desk/metrics.py, server/desk/reports.py, server/worker/jobs/quality_alerts.py, weekly_report.py

@@ -23,12 +23,14 @@ from agent.context import Context
 from agent.models.base import SalesModel
 from agent.models.offline import OfflineModel
 from agent.quality.offline import OfflineReviewer
+from agent.quality.review import Reviewer
 from graphs.sales import builder as sales_builder
 from prompts import PromptSource
 from server.channels import Channel
 from server.channels.wazzup import WazzupChannel
 from server.components.catalog import CatalogService
 from server.components.commerce import build_commerce, discount_policy
+from server.components.model import build_judge
 from server.desk import prompt_versions
 from server.desk.escalations import ALERT_CHANNEL, PostgresEscalationDesk
 from server.desk.quality import QualityStore
@@ -103,16 +105,17 @@ class Pipeline:
         )
         self.context = context
         self.runtime_settings = RuntimeSettingsWatcher(self.pool, settings, self.apply_runtime_settings)
-        self.quality = (
+        judge = build_judge(settings, prompts)
+        reviewers: list[Reviewer] = [OfflineReviewer(), *([judge] if judge else [])]
+        self.quality = [
             QualityReviewer(
                 QualityStore(self.pool),
-                OfflineReviewer(),
+                reviewer,
                 idle_seconds=settings.quality_review_idle_minutes * 60,
                 poll_interval_seconds=settings.quality_review_poll_seconds,
             )
-            if settings.quality_review_idle_minutes
-            else None
-        )
+            for reviewer in (reviewers if settings.quality_review_idle_minutes else [])
+        ]
         # the head of sales hears of low quality scores and gets the weekly report (issue 12)
         self.low_scores = (
             LowScoreAlerter(
@@ -170,8 +173,8 @@ class Pipeline:
         self.releaser.start()
         self.alerts.start()
         self._warm_up = asyncio.create_task(self.media.warm_up(), name="speech-warm-up")
-        if self.quality:
-            self.quality.start()
+        for reviewing in self.quality:
+            reviewing.start()
         for job in (self.low_scores, self.weekly_report):
             if job:
                 job.start()
@@ -188,8 +191,8 @@ class Pipeline:
         for job in (self.low_scores, self.weekly_report):
             if job:
                 await job.stop()
-        if self.quality:
-            await self.quality.stop()
+        for reviewing in self.quality:
+            await reviewing.stop()
         await self.releaser.stop()
         await self.runtime_settings.stop()
         await self.ingestor.stop()

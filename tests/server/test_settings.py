@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from server.components.model import build_model
+from server.components.model import build_judge, build_model
 from server.settings import DEMO_SECRETS, Settings
 from tests.support.secrets import PRODUCTION_SECRETS, production_env
 
@@ -61,3 +61,13 @@ def test_noor_refuses_to_start_on_demo_secrets_outside_sandbox_mode(tmp_path: Pa
             "noor: not started: NOOR_SANDBOX is false but these still hold their public demo values: "
             "NOOR_WAZZUP_WEBHOOK_TOKEN. Set each to your own value (or run with NOOR_SANDBOX=true for the demo)."
         )
+
+
+def test_the_llm_judge_reviews_beside_the_offline_reviewer_only_with_a_model_and_a_key() -> None:
+    assert build_judge(Settings(_env_file=None, quality_judge_model="openai/gpt-4o-mini")) is None  # no key
+    assert build_judge(Settings(_env_file=None, openrouter_api_key="sk-or-v1-test")) is None  # no judge model
+    judge = build_judge(
+        Settings(_env_file=None, openrouter_api_key="sk-or-v1-test", quality_judge_model="openai/gpt-4o-mini")
+    )
+    assert judge is not None
+    assert judge.name == "llm:openai/gpt-4o-mini"
