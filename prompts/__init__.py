@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+from string import Formatter
 from typing import Any
 
 
@@ -98,9 +99,23 @@ def check_text(name: str, text: str) -> None:
             templates = _parse_templates(text)
         except tomllib.TOMLDecodeError as exc:
             raise ValueError(f"not TOML: {exc}") from None
-        missing = sorted(set(_parse_templates(file_prompt(name).text)) - set(templates))
+        files = _parse_templates(file_prompt(name).text)
+        missing = sorted(set(files) - set(templates))
         if missing:
             raise ValueError(f"templates missing: {', '.join(missing)}")
+        for key, template in templates.items():
+            unknown = _placeholders(template) - _placeholders(files.get(key, ""))
+            if unknown:
+                raise ValueError(f"template {key!r} uses placeholders it is never given: {', '.join(sorted(unknown))}")
+
+
+def _placeholders(template: object) -> set[str]:
+    if not isinstance(template, str):
+        return set()
+    try:
+        return {field for _, field, _, _ in Formatter().parse(template) if field is not None}
+    except ValueError:
+        return {"(an unbalanced brace)"}
 
 
 class PromptSource:

@@ -277,13 +277,19 @@ async def test_an_admin_adds_activates_and_rolls_back_prompt_versions(
             "toml": await admin.post("/api/v1/admin/prompts/offline-en/versions", json={"text": "greeting = "}),
             "rubric": await admin.post("/api/v1/admin/prompts/quality_judge/versions", json={"text": "Grade it."}),
             "name": await admin.post("/api/v1/admin/prompts/system.fr/versions", json={"text": first}),
+            "placeholder": await admin.post(
+                "/api/v1/admin/prompts/offline-en/versions",
+                json={"text": file_prompt("offline-en").text.replace("{name_part}!", "{nickname}!", 1)},
+            ),
         }
         assert {key: r.status_code for key, r in refused.items()} == {
             "empty": 422,
             "toml": 422,
             "rubric": 422,
             "name": 404,
+            "placeholder": 422,
         }
+        assert "never given: nickname" in refused["placeholder"].json()["detail"]
         assert "{checklist}" in refused["rubric"].json()["detail"]
 
         def activate(version: str, name: str = "system.en") -> Any:
