@@ -1,6 +1,11 @@
 """guard: a reply may state only numbers and product codes that a tool returned this turn, in the customer's
 language; otherwise it is rewritten from the same facts by the deterministic writer. Then it is split into
-WhatsApp-sized parts."""
+WhatsApp-sized parts.
+
+A price, total or percentage (a figure next to a currency or a percent sign) must come from this turn's facts:
+a figure the customer wrote ("your colleague promised 150 AED", "confirm my 50% discount") is never a source
+for one. Other numbers may also be ones the model understood from the customer (a quantity, a width, the
+building number of an address); the words the customer typed are not read here."""
 
 from __future__ import annotations
 
@@ -12,14 +17,19 @@ from langchain_core.messages import AIMessage
 from langgraph.runtime import Runtime
 
 from agent.context import Context
-from agent.conversation import reply_brief
+from agent.conversation import reply_brief, understood
 from agent.language import detect_language
 from agent.state import ReplyPart, SalesState
+from agent.understanding import Understanding
 from tools.catalog.normalize import ascii_digits
 
 log = logging.getLogger(__name__)
 
 _NUMBER = re.compile(r"\d[\d,]*(?:\.\d+)?")
+_AMOUNT = r"(\d[\d,]*(?:\.\d+)?)"
+_CURRENCY = r"(?:AED|Dhs?\b|dirhams?\b|درهم|دراهم|дирхам\w*)"
+_PERCENT = r"(?:%|٪|percent\b|per cent\b|بالمية|بالمئة|في المية|процент\w*)"
+_CLAIM = re.compile(rf"{_CURRENCY}\s*{_AMOUNT}|{_AMOUNT}\s*(?:{_CURRENCY}|{_PERCENT})", re.IGNORECASE)
 _SKU = re.compile(r"\b[A-Z]{2,}(?:[- ][A-Z0-9]{2,}){2,}\b")
 # Small counts and list numbers are not claims.
 _HARMLESS = {str(n) for n in range(0, 11)} | {"5", "24"}
@@ -51,10 +61,20 @@ def _fact_numbers(value: Any) -> set[str]:
     return set()
 
 
-def ungrounded(reply: str, facts: dict[str, Any], customer_text: str) -> list[str]:
-    """Numbers and product codes in the reply that neither a tool result nor the customer supplied."""
-    allowed = _fact_numbers(facts) | _numbers(customer_text) | {f"{float(n):.2f}" for n in _HARMLESS}
-    problems = sorted(n for n in _numbers(reply) if n not in allowed)
+def _claims(text: str) -> set[str]:
+    """The figures stated as an amount of money or a percentage."""
+    return set().union(*(_numbers(before or after) for before, after in _CLAIM.findall(ascii_digits(text))))
+
+
+def ungrounded(reply: str, facts: dict[str, Any], understanding: Understanding) -> list[str]:
+    """Numbers and product codes in the reply that no tool result supplied (prices, totals, percentages), or that
+    neither a tool result nor the model's understanding of the customer supplied (other numbers)."""
+    grounded = _fact_numbers(facts)
+    heard = _fact_numbers(understanding.slots.model_dump(exclude={"discount_percent"}, exclude_defaults=True))
+    harmless = {f"{float(n):.2f}" for n in _HARMLESS}
+    claims = _claims(reply)
+    problems = sorted(n for n in claims if n not in grounded)
+    problems += sorted(n for n in _numbers(reply) - claims if n not in grounded | heard | harmless)
     known_skus = {str(s).upper() for s in re.findall(r"[A-Z0-9][A-Z0-9-]{4,}", str(facts))}
     problems += [s for s in _SKU.findall(reply) if s.upper() not in known_skus]
     return problems
@@ -92,10 +112,9 @@ async def guard(state: SalesState, runtime: Runtime[Context]) -> dict[str, Any]:
     reply = state["messages"][-1]
     text = str(reply.content)
     meta = dict(state["reply_meta"])
-    customer_text = "\n".join(item["text"] or "" for item in state.get("inbound", []))
     brief = reply_brief(state)
     writer = runtime.context.writer
-    problems = ungrounded(text, brief.facts, customer_text)
+    problems = ungrounded(text, brief.facts, understood(state))
     wrong_language = meta["model"] != writer.name and detect_language(text) != state["language"]
     update: dict[str, Any] = {}
     if problems or wrong_language:

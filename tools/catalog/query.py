@@ -495,6 +495,8 @@ def parse_query(text: str) -> ParsedQuery:
         if m:
             max_price = _first_number(m.groups())[0]
             work = _blank(work, m.span())
+    if max_price is not None and max_price <= 0:
+        max_price = None  # "0 AED", "free": nothing costs that, so it filters nothing
 
     # vocabulary pass over tokens
     tokens = [_spell(t) for t in _TOKEN_RE.findall(work)]

@@ -4,6 +4,9 @@ picks among shown options ("the second one") and contact details."""
 from __future__ import annotations
 
 import re
+from typing import Any
+
+from pydantic import ValidationError
 
 from agent.understanding import ItemRequest, Slots
 from tools.catalog.normalize import ascii_digits
@@ -178,7 +181,11 @@ _LINE = re.compile(
 
 def read_items(text: str) -> list[ItemRequest]:
     """One line per product code that has its own quantity, when the message names several codes."""
-    lines = [ItemRequest(sku=code.upper(), quantity=int(count)) for count, code in _LINE.findall(ascii_digits(text))]
+    lines = [
+        ItemRequest(sku=code.upper(), quantity=int(count))
+        for count, code in _LINE.findall(ascii_digits(text))
+        if int(count) >= 1
+    ]
     return lines if len({line.sku for line in lines}) >= 2 else []
 
 
@@ -200,7 +207,7 @@ def read_slots(text: str) -> Slots:
     lowered = plain.lower()
     pick = next((n for n, words in _ORDINALS.items() if any(w in lowered for w in words)), None)
     email = _EMAIL.search(plain)
-    return Slots(
+    return _valid_slots(
         categories=list(filters.categories),
         colors=list(filters.colors),
         materials=list(filters.materials),
@@ -215,3 +222,16 @@ def read_slots(text: str) -> Slots:
         items=read_items(plain),
         email=email.group(0) if email else None,
     )
+
+
+def _valid_slots(**read: Any) -> Slots:
+    """The slots the schema accepts: a reading it refuses ("0 chairs", "0 AED") is dropped, not raised; the rules
+    guess, the schema decides."""
+    while True:
+        try:
+            return Slots.model_validate(read)
+        except ValidationError as exc:
+            refused = {str(error["loc"][0]) for error in exc.errors() if error["loc"]} & read.keys()
+            if not refused:
+                raise
+            read = {name: value for name, value in read.items() if name not in refused}

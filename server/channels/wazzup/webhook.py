@@ -9,6 +9,7 @@ from __future__ import annotations
 import hmac
 import json
 import logging
+import re
 from collections.abc import Callable, Coroutine
 from typing import Any
 
@@ -87,8 +88,9 @@ async def _receive(
         log.warning("wazzup webhook: body over %s bytes refused", max_body_bytes)
         return _error(413, "body_too_large", f"the body must be at most {max_body_bytes} bytes")
     try:
-        body: Any = json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        text = raw.decode("utf-8")  # json.loads(bytes) would let invalid UTF-8 through ("surrogatepass")
+        body: Any = json.loads(text, parse_constant=_not_json)
+    except (UnicodeDecodeError, ValueError) as exc:
         log.warning("wazzup webhook: malformed JSON (%s bytes): %s", len(raw), exc)
         return _error(400, "malformed_json", str(exc))
     if not isinstance(body, dict):
@@ -99,5 +101,37 @@ async def _receive(
         log.warning("wazzup webhook: %s items in one body refused (at most %s)", items, max_items)
         return _error(413, "too_many_items", f"a body may carry at most {max_items} messages and statuses")
     if body.get("test") is not True:
-        await bodies.store(raw.decode("utf-8"))
+        await bodies.store(_storable(text, body))
     return Response(OK_BODY, media_type=JSON)
+
+
+# JSON may escape characters that Postgres' jsonb cannot hold (NUL, a surrogate without its pair); one such body
+# would fail the whole group-committed batch. Paired surrogates (an escaped emoji) are fine and far more common, so
+# the body is walked only when the cheap byte search finds a candidate.
+_UNSTORABLE_ESCAPE = re.compile(r"\\u(?:0000|[dD][89a-fA-F])")
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _not_json(constant: str) -> Any:
+    raise ValueError(f"{constant} is not JSON")  # Python's json module accepts NaN and Infinity; JSON does not
+
+
+def _storable(text: str, body: dict[str, Any]) -> str:
+    """The body as text Postgres stores: NUL removed and lone surrogates replaced (U+FFFD), nothing else lost."""
+    if not _UNSTORABLE_ESCAPE.search(text):
+        return text
+    cleaned = _clean(body)
+    if cleaned == body:
+        return text
+    log.warning("wazzup webhook: characters Postgres cannot store were replaced in a body of %s chars", len(text))
+    return json.dumps(cleaned, ensure_ascii=False)
+
+
+def _clean(value: Any) -> Any:
+    if isinstance(value, str):
+        return _LONE_SURROGATE.sub("\ufffd", value.replace("\x00", ""))
+    if isinstance(value, list):
+        return [_clean(v) for v in value]
+    if isinstance(value, dict):
+        return {_clean(k): _clean(v) for k, v in value.items()}
+    return value
