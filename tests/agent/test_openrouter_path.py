@@ -183,7 +183,8 @@ async def test_an_activated_system_prompt_and_understanding_text_are_what_the_mo
 ) -> None:
     chat, fake = conversation
     model = chat.context.sales_model()
-    assert isinstance(model, FallbackModel) and isinstance(model.primary, ChatSalesModel)
+    assert isinstance(model, FallbackModel)
+    assert isinstance(model.primary, ChatSalesModel)
     system = load_system_prompt("en").text + "\nSign every reply with 'Noor'.\n"
     understand = load_prompt("understand").text + "\nTreat 'seat' as a chair.\n"
     activated = [
@@ -194,7 +195,8 @@ async def test_an_activated_system_prompt_and_understanding_text_are_what_the_mo
     fake.script_text("Hello! How can I help? Noor")
     await chat.say("Hello")
     understanding, write = fake.chat_requests()
-    assert understanding.system_prompt == system and write.system_prompt == system
+    assert understanding.system_prompt == system
+    assert write.system_prompt == system
     assert "Treat 'seat' as a chair." in str(understanding.body["messages"])
     assert (await chat.state())["reply_meta"]["prompt_version"] == activated[0].version
 
