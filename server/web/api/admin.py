@@ -145,10 +145,15 @@ class ActivateIn(BaseModel):
     version: str = Field(max_length=200, description="A stored version of this prompt, e.g. system.en@1a2b3c4d5e6f")
 
 
-def _prompt_refused(exc: prompt_versions.UnknownPrompt | prompt_versions.UnknownVersion | ValueError) -> HTTPException:
+def prompt_error_status(exc: Exception) -> int:
+    """Unknown prompt or version 404, nothing left to roll back 409, a text or version refused 422."""
     if isinstance(exc, LookupError):
-        return HTTPException(404, str(exc))
-    return HTTPException(409 if isinstance(exc, prompt_versions.NothingToRollBack) else 422, str(exc))
+        return 404
+    return 409 if isinstance(exc, prompt_versions.NothingToRollBack) else 422
+
+
+def _prompt_refused(exc: Exception) -> HTTPException:
+    return HTTPException(prompt_error_status(exc), str(exc))
 
 
 PROMPT_ERRORS = (prompt_versions.UnknownPrompt, prompt_versions.UnknownVersion, prompt_versions.PromptRefused)

@@ -18,7 +18,7 @@ from server.desk import accounts, prompt_versions, runtime_settings
 from server.desk.managers import Session, has_access
 from server.desk.metrics import Period
 from server.desk.reports import STYLESHEET, build_dashboard, dashboard_html
-from server.web.api.admin import PROMPT_ERRORS
+from server.web.api.admin import PROMPT_ERRORS, prompt_error_status
 from server.web.api.metrics import period_of
 from server.web.deps import Services
 from server.web.inbox_ui.pages import _form_session, _page, _session
@@ -113,9 +113,7 @@ async def activate_prompt(request: Request, name: str) -> Response:
         try:
             await prompt_versions.activate(conn, name, form.get("version", ""), session.manager.id)
         except PROMPT_ERRORS as exc:
-            return await _refused(
-                request, services, session, "prompts", name, exc, 404 if isinstance(exc, LookupError) else 422
-            )
+            return await _refused(request, services, session, "prompts", name, exc, prompt_error_status(exc))
     return RedirectResponse("/admin#prompt-versions", status_code=303)
 
 
@@ -126,9 +124,7 @@ async def roll_back_prompt(request: Request, name: str) -> Response:
         try:
             await prompt_versions.rollback(conn, name, session.manager.id)
         except PROMPT_ERRORS as exc:
-            return await _refused(
-                request, services, session, "prompts", name, exc, 404 if isinstance(exc, LookupError) else 409
-            )
+            return await _refused(request, services, session, "prompts", name, exc, prompt_error_status(exc))
     return RedirectResponse("/admin#prompt-versions", status_code=303)
 
 
