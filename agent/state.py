@@ -152,6 +152,8 @@ class SalesState(TypedDict, total=False):
     intent: Intent
     understanding: dict[str, object]
     """This turn's `Understanding` (agent/understanding.py), as the model returned it: what every node decides from."""
+    understanding_usage: dict[str, float]
+    """What understanding this turn cost (agent/models/base.py `Usage`); respond adds it to the reply's."""
     asked: list[Question]
     """What the bot's last reply asked the customer for: the next message is read first as the answer to it."""
     faq_topic: str | None

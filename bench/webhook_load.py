@@ -16,13 +16,16 @@ import httpx
 
 from bench.common import free_port, percentile, process, python, scratch_database, summary_ms, wait_until_healthy
 from bench.loadgen import closed_loop, encode, open_loop
-from server.settings import DEMO_CHANNEL_ID
+from server.settings import DEMO_CHANNEL_ID, DEMO_SECRETS
 
 RATE_PER_SECOND = 200
 DURATION_SECONDS = 15.0
 CLOSED_LOOP_CONNECTIONS = 16
 CLOSED_LOOP_SECONDS = 8.0
 CHATS = 400
+
+# NOOR_SANDBOX=false refuses every demo secret: the run has its own (the fake Wazzup gets the same API key)
+SECRETS = {f"NOOR_{name.upper()}": f"bench-{name.replace('_', '-')}-0123456789" for name in DEMO_SECRETS}
 
 
 def webhook_body(n: int) -> dict[str, Any]:
@@ -70,10 +73,11 @@ def measure_noor(worker_processes: int, wazzup_port: int) -> tuple[dict[str, lis
             "NOOR_SANDBOX": "false",
             "NOOR_WORKER_PROCESSES": str(worker_processes),
             "NOOR_WAZZUP_BASE_URL": f"http://127.0.0.1:{wazzup_port}/v3",
+            **SECRETS,
         }
         with process([python(), "-m", "server", "run"], env):
             wait_until_healthy(f"http://127.0.0.1:{noor_port}/health")
-            url = f"http://127.0.0.1:{noor_port}/webhooks/wazzup?token=demo-webhook-token"
+            url = f"http://127.0.0.1:{noor_port}/webhooks/wazzup?token={SECRETS['NOOR_WAZZUP_WEBHOOK_TOKEN']}"
             asyncio.run(open_loop(url, 50, 2.0, encoded_body, kind))  # warm-up
             latencies, errors = asyncio.run(open_loop(url, RATE_PER_SECOND, DURATION_SECONDS, encoded_body, kind))
             rps = asyncio.run(closed_loop(url, CLOSED_LOOP_CONNECTIONS, CLOSED_LOOP_SECONDS, encoded_body))
@@ -91,7 +95,7 @@ def main() -> None:
         bare_rps = asyncio.run(closed_loop(bare_url, CLOSED_LOOP_CONNECTIONS, CLOSED_LOOP_SECONDS, encoded_body))
         bare_latency, _ = asyncio.run(open_loop(bare_url, RATE_PER_SECOND, 5.0, encoded_body, kind))
 
-    with process([*uvicorn, "bench.fake_wazzup_app:create", "--factory", "--port", str(wazzup_port)]):
+    with process([*uvicorn, "bench.fake_wazzup_app:create", "--factory", "--port", str(wazzup_port)], SECRETS):
         box, box_errors, box_rps, box_sent = measure_noor(1, wazzup_port)
         node, node_errors, node_rps, _ = measure_noor(0, wazzup_port)
 

@@ -122,10 +122,12 @@ def worker() -> None:
     database_url = _prepared_database(settings)
 
     async def serve() -> None:
+        from prompts import PromptSource
         from server.components.model import build_model
         from server.worker.main import serve_worker
 
-        await serve_worker(settings, database_url, build_model(settings))
+        prompts = PromptSource()  # the files, and from each turn on the versions activated in the admin
+        await serve_worker(settings, database_url, build_model(settings, prompts), prompts)
 
     asyncio.run(serve())
 
@@ -330,6 +332,13 @@ def main() -> None:
     report_parser.add_argument("--week", help="ISO week, e.g. 2026-W49 (default: last week, Dubai time)")
     report_parser.add_argument("--out", default="reports", help="folder to write into (default: ./reports)")
     args = parser.parse_args()
+    from pydantic import ValidationError
+
+    try:
+        get_settings()  # a configuration refused (e.g. a demo secret outside sandbox mode) stops here, said plainly
+    except ValidationError as exc:
+        problems = "; ".join(str(e["msg"]).removeprefix("Value error, ") for e in exc.errors())
+        raise SystemExit(f"noor: not started: {problems}") from None
     if args.command == "run":
         run()
     elif args.command == "worker":

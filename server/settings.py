@@ -12,6 +12,20 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEMO_WEBHOOK_TOKEN = "demo-webhook-token"
 DEMO_CHANNEL_ID = "3f9c1a22-7d54-4b8e-a1c0-5e6f7a8b9c0d"
+DEMO_INBOX_PASSWORD = "noor-demo"
+"""The seeded demo accounts' password; outside sandbox mode no account signs in with it."""
+DEMO_PREFIX = "demo-"
+"""Every demo secret starts with it; none is accepted outside sandbox mode."""
+DEMO_SECRETS = (
+    "wazzup_webhook_token",
+    "wazzup_api_key",
+    "document_link_secret",
+    "zoho_client_id",
+    "zoho_client_secret",
+    "zoho_inventory_refresh_token",
+    "zoho_crm_refresh_token",
+    "telegram_bot_token",
+)
 
 
 class Settings(BaseSettings):
@@ -154,7 +168,7 @@ class Settings(BaseSettings):
 
     # Managers' inbox, escalations and Telegram alerts (issue 6)
     inbox_demo_password: SecretStr | None = Field(
-        default=SecretStr("noor-demo"), description="Password of seeded manager accounts, in sandbox mode only"
+        default=SecretStr(DEMO_INBOX_PASSWORD), description="Password of seeded manager accounts, in sandbox mode only"
     )
     inbox_session_hours: float = 12.0
     inbox_login_max_failures: int = Field(
@@ -235,6 +249,10 @@ class Settings(BaseSettings):
         default=30.0, ge=0, description="Review a conversation after this long without messages (0: never)"
     )
     quality_review_poll_seconds: float = Field(default=60.0, gt=0)
+    quality_judge_model: str | None = Field(
+        default=None,
+        description="An OpenRouter model that reviews them too (the LLM judge, prompts/quality_judge.md)",
+    )
 
     # --- Admin, KPIs, low-score alerts and the weekly report (issue 12, the admin part) -------------------------
     # server/desk/metrics.py, server/desk/reports.py, server/worker/jobs/quality_alerts.py, weekly_report.py
@@ -284,6 +302,24 @@ class Settings(BaseSettings):
         return self
 
     # --- end of the storage block ------------------------------------------------------------------------------
+
+    @model_validator(mode="after")
+    def _no_demo_secret_outside_sandbox(self) -> Settings:
+        """Outside the demo a known token would let anyone post webhooks or forge document links: refuse to start."""
+        if self.sandbox:
+            return self
+        demo = [name for name in DEMO_SECRETS if _plain(getattr(self, name)).startswith(DEMO_PREFIX)]
+        if demo:
+            names = ", ".join(f"NOOR_{name.upper()}" for name in demo)
+            raise ValueError(
+                f"NOOR_SANDBOX is false but these still hold their public demo values: {names}. "
+                "Set each to your own value (or run with NOOR_SANDBOX=true for the demo)."
+            )
+        return self
+
+
+def _plain(value: SecretStr | str) -> str:
+    return value.get_secret_value() if isinstance(value, SecretStr) else value
 
 
 @lru_cache

@@ -22,6 +22,13 @@ class Usage(BaseModel):
     completion_tokens: int = 0
     cost: float = 0.0
 
+    def __add__(self, more: Usage) -> Usage:
+        return Usage(
+            prompt_tokens=self.prompt_tokens + more.prompt_tokens,
+            completion_tokens=self.completion_tokens + more.completion_tokens,
+            cost=round(self.cost + more.cost, 10),
+        )
+
 
 class ReplyBrief(BaseModel):
     """Everything a model may say in a reply: the situation chosen by code and the facts tools returned."""
@@ -63,3 +70,21 @@ class ToolCallingModel(Protocol):
     async def write_with_tools(
         self, brief: ReplyBrief, messages: Sequence[AnyMessage], tools: Sequence[BaseTool]
     ) -> Reply: ...
+
+
+@runtime_checkable
+class UsageReportingModel(Protocol):
+    """A model whose understanding call costs tokens: it says how many, so a turn's usage counts them too."""
+
+    async def understand_with_usage(
+        self, messages: Sequence[AnyMessage], language: Language, asked: Sequence[Question] = ()
+    ) -> tuple[Understanding, Usage]: ...
+
+
+async def understand_metered(
+    model: SalesModel, messages: Sequence[AnyMessage], language: Language, asked: Sequence[Question] = ()
+) -> tuple[Understanding, Usage]:
+    """`model.understand`, with what it cost (nothing for a model that runs here)."""
+    if isinstance(model, UsageReportingModel):
+        return await model.understand_with_usage(messages, language, asked)
+    return await model.understand(messages, language, asked), Usage()

@@ -7,16 +7,16 @@ import asyncio
 import json
 import logging
 from collections.abc import Sequence
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, AnyMessage, BaseMessage, SystemMessage, ToolCall, ToolMessage
 from langchain_core.tools import BaseTool
 
 from agent.language import Language
-from agent.models.base import Reply, ReplyBrief, SalesModel, ToolCallingModel, Usage
+from agent.models.base import Reply, ReplyBrief, SalesModel, ToolCallingModel, Usage, understand_metered
 from agent.understanding import Question, Understanding
-from prompts import load_prompt, load_system_prompt
+from prompts import PromptSource
 
 log = logging.getLogger(__name__)
 
@@ -30,14 +30,6 @@ def usage_of(message: AIMessage) -> Usage:
         prompt_tokens=int(token_usage.get("prompt_tokens") or 0),
         completion_tokens=int(token_usage.get("completion_tokens") or 0),
         cost=float(token_usage.get("cost") or 0.0),
-    )
-
-
-def _add(total: Usage, more: Usage) -> Usage:
-    return Usage(
-        prompt_tokens=total.prompt_tokens + more.prompt_tokens,
-        completion_tokens=total.completion_tokens + more.completion_tokens,
-        cost=round(total.cost + more.cost, 10),
     )
 
 
@@ -65,17 +57,24 @@ async def run_tool_call(call: ToolCall, tools: dict[str, BaseTool]) -> tuple[Too
 class ChatSalesModel:
     """A chat model (OpenRouter through langchain-openai) behind the SalesModel interface."""
 
-    def __init__(self, chat: BaseChatModel, name: str) -> None:
+    def __init__(self, chat: BaseChatModel, name: str, prompts: PromptSource | None = None) -> None:
         self.chat = chat
         self.name = name
+        self.prompts = prompts or PromptSource()
 
     def _system(self, language: Language) -> tuple[SystemMessage, str]:
-        prompt = load_system_prompt(language)
+        prompt = self.prompts.system(language)
         return SystemMessage(prompt.text), prompt.version
 
     async def understand(
         self, messages: Sequence[AnyMessage], language: Language, asked: Sequence[Question] = ()
     ) -> Understanding:
+        understanding, _ = await self.understand_with_usage(messages, language, asked)
+        return understanding
+
+    async def understand_with_usage(
+        self, messages: Sequence[AnyMessage], language: Language, asked: Sequence[Question] = ()
+    ) -> tuple[Understanding, Usage]:
         system, _ = self._system(language)
         expecting = (
             f"\nYour last message asked the customer for: {', '.join(asked)}. Read their message first as the answer "
@@ -83,10 +82,16 @@ class ChatSalesModel:
             if asked
             else ""
         )
-        instructions = SystemMessage(load_prompt("understand").text + expecting)
-        structured = self.chat.with_structured_output(Understanding, method="function_calling")
-        result = await structured.ainvoke([system, instructions, *messages])
-        return result if isinstance(result, Understanding) else Understanding.model_validate(result)
+        instructions = SystemMessage(self.prompts.prompt("understand").text + expecting)
+        structured = self.chat.with_structured_output(Understanding, method="function_calling", include_raw=True)
+        result = cast(dict[str, Any], await structured.ainvoke([system, instructions, *messages]))
+        if result["parsing_error"] is not None:
+            raise result["parsing_error"]
+        if result["parsed"] is None:
+            raise RuntimeError("the model returned no understanding")
+        raw, parsed = result["raw"], result["parsed"]
+        understanding = parsed if isinstance(parsed, Understanding) else Understanding.model_validate(parsed)
+        return understanding, usage_of(raw) if isinstance(raw, AIMessage) else Usage()
 
     async def write(self, brief: ReplyBrief, messages: Sequence[AnyMessage]) -> Reply:
         return await self.write_with_tools(brief, messages, ())
@@ -115,7 +120,7 @@ class ChatSalesModel:
                 answer = await self.chat.ainvoke(conversation)
             if not isinstance(answer, AIMessage):
                 raise RuntimeError("the model returned no message")
-            usage = _add(usage, usage_of(answer))
+            usage += usage_of(answer)
             if not answer.tool_calls or round_ == MAX_TOOL_ROUNDS:
                 break
             conversation.append(answer)
@@ -158,12 +163,18 @@ class FallbackModel:
     async def understand(
         self, messages: Sequence[AnyMessage], language: Language, asked: Sequence[Question] = ()
     ) -> Understanding:
+        understanding, _ = await self.understand_with_usage(messages, language, asked)
+        return understanding
+
+    async def understand_with_usage(
+        self, messages: Sequence[AnyMessage], language: Language, asked: Sequence[Question] = ()
+    ) -> tuple[Understanding, Usage]:
         try:
             async with asyncio.timeout(self.understand_deadline):
-                return await self.primary.understand(messages, language, asked)
+                return await understand_metered(self.primary, messages, language, asked)
         except Exception as exc:  # any provider failure: outage, 402, 429, invalid output, past the deadline
             log.warning("model %s failed to understand (%s); using %s", self.primary.name, exc, self.fallback.name)
-            return await self.fallback.understand(messages, language, asked)
+            return await understand_metered(self.fallback, messages, language, asked)
 
     async def write(self, brief: ReplyBrief, messages: Sequence[AnyMessage]) -> Reply:
         return await self.write_with_tools(brief, messages, ())

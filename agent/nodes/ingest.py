@@ -35,6 +35,7 @@ async def ingest(state: SalesState, runtime: Runtime[Context]) -> dict[str, Any]
         "retrieved": {},
         "signals": {},
         "documents": [],
+        "understanding_usage": {},
     }
     customer = await identify(state, runtime.context) or state.get("customer", {})
     if customer:

@@ -11,6 +11,7 @@ from langgraph.types import Command
 
 from agent.context import Context
 from agent.conversation import conversation
+from agent.models.base import understand_metered
 from agent.policies.media import reply_about_files
 from agent.policies.request import merge_request, resolve_pick
 from agent.state import Customer, Request, SalesState
@@ -74,7 +75,9 @@ async def intent(
     state: SalesState, runtime: Runtime[Context]
 ) -> Command[Literal["retrieve", "quote", "order_status", "escalate"]]:
     model = runtime.context.sales_model()
-    understanding = await model.understand(conversation(state), state["language"], state.get("asked", []))
+    understanding, usage = await understand_metered(
+        model, conversation(state), state["language"], state.get("asked", [])
+    )
     slots = understanding.slots
     typed = any(item["text"] for item in state.get("inbound", []) if item["kind"] != "audio")
     about_media = reply_about_files(
@@ -86,6 +89,7 @@ async def intent(
             update={
                 "intent": understanding.intent,
                 "understanding": understanding.model_dump(mode="json"),
+                "understanding_usage": usage.model_dump(),
                 "facts": about_media,
             },
         )
@@ -93,7 +97,9 @@ async def intent(
     if described and not (slots.categories or slots.skus):
         # a photo the vision model described: search for what it shows, as the model reads the description
         description = HumanMessage(content=" ".join(described[0].values()))
-        seen = (await model.understand([description], state["language"], [])).slots
+        seen_understanding, seen_usage = await understand_metered(model, [description], state["language"], [])
+        seen = seen_understanding.slots
+        usage += seen_usage
         slots = slots.model_copy(update={k: getattr(seen, k) for k in ("categories", "colors", "materials")})
         understanding = understanding.model_copy(update={"intents": ["product_search"], "slots": slots})
     kind = understanding.intent
@@ -120,6 +126,7 @@ async def intent(
     update: dict[str, Any] = {
         "intent": kind,
         "understanding": understanding.model_dump(mode="json"),
+        "understanding_usage": usage.model_dump(),
         "request": request,
         "faq_topic": understanding.faq_topic,
     } | stated_customer(state, understanding)

@@ -10,7 +10,7 @@ from langgraph.runtime import Runtime
 
 from agent.context import Context
 from agent.conversation import bounded_update, conversation, questions_asked, reply_brief
-from agent.models.base import ToolCallingModel
+from agent.models.base import ToolCallingModel, Usage
 from agent.state import SalesState
 from tools.live_stock import live_stock_tool
 
@@ -26,6 +26,8 @@ async def respond(state: SalesState, runtime: Runtime[Context]) -> dict[str, Any
         reply = await model.write(brief, conversation(state))
     message = AIMessage(content=reply.text, id=f"out-{state['turn_id']}")
     messages, summary = bounded_update(state, message, runtime.context.history_messages)
+    # the turn's tokens: understanding the message as well as writing the reply
+    usage = Usage.model_validate(state.get("understanding_usage") or {}) + reply.usage
     return {
         **({"summary": summary} if summary is not None else {}),
         # what the tools the model called returned is part of this turn's facts (guard accepts its numbers)
@@ -35,8 +37,8 @@ async def respond(state: SalesState, runtime: Runtime[Context]) -> dict[str, Any
         "reply_meta": {
             "model": reply.model,
             "prompt_version": reply.prompt_version,
-            "prompt_tokens": reply.usage.prompt_tokens,
-            "completion_tokens": reply.usage.completion_tokens,
-            "cost": reply.usage.cost,
+            "prompt_tokens": usage.prompt_tokens,
+            "completion_tokens": usage.completion_tokens,
+            "cost": usage.cost,
         },
     }

@@ -19,7 +19,7 @@ from pydantic import BaseModel, Field, ValidationError
 from agent.quality.checklist import Checklist, load_checklist
 from agent.quality.review import Review, ReviewError, RuleScore, complete, judged, not_applicable, not_judged
 from agent.quality.transcript import Transcript
-from prompts import load_prompt
+from prompts import PromptSource
 
 FACTS_CHARS = 600
 """A bot message's facts are shown to the judge up to this length."""
@@ -85,17 +85,27 @@ def to_scores(verdict: Verdict, checklist: Checklist, transcript: Transcript) ->
 class ModelJudge:
     """Grades with any LangChain chat model (OpenRouter in production, the fake OpenRouter in tests)."""
 
-    def __init__(self, chat: BaseChatModel, model_name: str, checklist: Checklist | None = None) -> None:
+    def __init__(
+        self,
+        chat: BaseChatModel,
+        model_name: str,
+        checklist: Checklist | None = None,
+        prompts: PromptSource | None = None,
+    ) -> None:
         self.chat = chat
         self.model_name = model_name
         self.checklist = checklist or load_checklist()
-        self.prompt = load_prompt("quality_judge")
+        self.prompts = prompts or PromptSource()
         self.name = f"llm:{model_name}"
-        self.version = f"{self.prompt.version}+{self.checklist.label}"
+
+    @property
+    def version(self) -> str:
+        """The rubric's version (the one active now) and the checklist's."""
+        return f"{self.prompts.prompt('quality_judge').version}+{self.checklist.label}"
 
     def messages(self, transcript: Transcript) -> list[SystemMessage | HumanMessage]:
         rules = "\n".join(f"- {r.id} ({r.points} points): {r.text}" for r in self.checklist.rules)
-        system = SystemMessage(self.prompt.text.replace("{checklist}", rules))
+        system = SystemMessage(self.prompts.prompt("quality_judge").text.replace("{checklist}", rules))
         human = HumanMessage(f"Conversation episode {transcript.episode}:\n\n{render(transcript)}")
         return [system, human]
 

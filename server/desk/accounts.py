@@ -17,7 +17,7 @@ from typing import Any
 from psycopg import AsyncConnection, errors
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from server.desk.managers import Access, hash_password
+from server.desk.managers import Access, hash_password, verify_password
 
 MIN_PASSWORD_CHARS = 10
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -173,3 +173,19 @@ async def reset_password(conn: AsyncConnection[Any], login: str, password: str |
         )
         await conn.execute("DELETE FROM manager_sessions WHERE manager_id = %s", (account.id,))
     return IssuedPassword(account=await get_account(conn, account.id), password=password)
+
+
+async def revoke_password(conn: AsyncConnection[Any], password: str) -> list[str]:
+    """The accounts that sign in with `password` (the public demo one, left by a demo run on this database) no
+    longer can: their password is cleared and their sessions end, until an admin resets it. Their ids."""
+    rows = await (
+        await conn.execute("SELECT id, password_hash FROM managers WHERE password_hash IS NOT NULL ORDER BY id")
+    ).fetchall()
+    matches = await asyncio.gather(*(asyncio.to_thread(verify_password, password, r["password_hash"]) for r in rows))
+    revoked = [row["id"] for row, match in zip(rows, matches, strict=True) if match]
+    async with conn.transaction():
+        await conn.execute(
+            "UPDATE managers SET password_hash = NULL, updated_at = now() WHERE id = ANY(%s)", (revoked,)
+        )
+        await conn.execute("DELETE FROM manager_sessions WHERE manager_id = ANY(%s)", (revoked,))
+    return revoked

@@ -13,7 +13,7 @@ Dubai time, by customer language). Every figure is counted from the rows that re
 | order value | the orders' own totals incl. VAT; quotes are bucketed by their creation |
 | quality | `quality_reviews.share` of one reviewer (default: offline), by `reviewed_at` |
 | failures | `turns` retried or failed, bot replies written by the offline model, `outbox` parts failed or retried |
-| tokens and cost | `messages` written by the bot: `model`, `prompt_tokens`, `completion_tokens`, `cost` |
+| tokens and cost | bot `messages`: `model`, `prompt_tokens`, `completion_tokens`, `cost` (understanding + reply) |
 
 Events are bucketed by their own time; the language of a slice is the conversation's. What is not recorded
 anywhere is listed in `Metrics.not_recorded` rather than guessed.
@@ -38,7 +38,6 @@ NOT_RECORDED = (
     "LLM fallbacks as such: with a provider configured, `failures.offline_replies` are the replies the offline model "
     "wrote in its place (or as the apology after a failed turn); a fallback while understanding a message is not "
     "recorded",
-    "tokens and cost of understanding a message: only the reply-writing call's usage is stored on the bot message",
 )
 
 

@@ -1,10 +1,16 @@
-"""Prompt versions as the transcript recorded them: every bot message stores the version of the prompt that wrote
-it (prompts/__init__.py: "<name>@<hash of the file>"). Per version: the replies and conversations it wrote in, the
-average quality of those conversations' reviews, and how many of their quotations became orders. The versions the
-files hold now are marked current.
+"""Prompt versions as the transcript recorded them, and the versions workers run with.
 
-Workers record the text of the versions they run with (`record_current_texts`, table prompt_texts), so two
-versions can be compared (`diff`) after the files moved on."""
+Every bot message stores the version of the prompt that wrote it ("<name>@<hash of its text>", prompts/__init__.py).
+Per version: the replies and conversations it wrote in, the average quality of those conversations' reviews, and how
+many of their quotations became orders. The versions the files hold now are marked current; the versions in effect
+(the one activated, else the file's) are marked active.
+
+The text of every version is kept in prompt_texts: workers record the files' texts at start
+(`record_current_texts`) and an admin adds new ones (`add_version`), so two versions can be compared (`diff`) and
+any stored one activated (`activate`, table active_prompts) and rolled back (`rollback`); both are audited in
+prompt_activations. A worker checks before each turn whether anything was activated since its last look (`sync`:
+one indexed `max(id)`), so the turn after an activation already runs with it, no restart and no listener needed.
+"""
 
 from __future__ import annotations
 
@@ -15,9 +21,7 @@ from typing import Any
 from psycopg import AsyncConnection
 from pydantic import BaseModel
 
-from prompts import Prompt, load_system_prompt, load_templates
-
-LANGUAGES = ("en", "ar", "ru")
+from prompts import PROMPT_NAMES, Prompt, PromptSource, check_text, file_prompt, version_of
 
 VERSIONS_SQL = """
 WITH used AS (
@@ -42,10 +46,13 @@ class PromptVersion(BaseModel):
     version: str
     name: str
     current: bool
+    """What the file in prompts/ holds now."""
+    active: bool
+    """What the workers run with now: the version activated, else the file's."""
     replies: int
     conversations: int
-    first_used: datetime
-    last_used: datetime
+    first_used: datetime | None
+    last_used: datetime | None
     average_quality: float | None
     quotations: int
     orders: int
@@ -64,28 +71,209 @@ class UnknownVersion(LookupError):
     pass
 
 
-def current_texts() -> dict[str, tuple[str, str]]:
-    """version → (name, text) of what the prompt files hold now."""
-    texts: dict[str, tuple[str, str]] = {}
-    for language in LANGUAGES:
-        prompt: Prompt = load_system_prompt(language)
-        texts[prompt.version] = (prompt.name, prompt.text)
-        templates, version = load_templates(language)
-        texts[version] = (f"offline-{language}", repr(templates))
-    return texts
+class UnknownPrompt(LookupError):
+    pass
+
+
+class PromptRefused(ValueError):
+    """A text or an activation refused, with a message for the person who asked (nothing changed)."""
+
+
+class NothingToRollBack(PromptRefused):
+    pass
+
+
+class NewVersion(BaseModel):
+    version: str
+    name: str
+    created: bool
+    """False: this text was stored already (under the same version)."""
+
+
+class PromptState(BaseModel):
+    name: str
+    file_version: str
+    version: str
+    """The version in effect: the one activated, else the file's."""
+    activated: bool
+    activated_by: str | None = None
+    activated_at: datetime | None = None
+    can_roll_back: bool
+
+
+class Activation(BaseModel):
+    id: int
+    name: str
+    from_version: str | None
+    """None: the file's text was in use."""
+    to_version: str | None
+    """None: back to the file's text."""
+    undoes: int | None
+    """A roll back: the activation it undid."""
+    activated_by: str | None
+    activated_by_name: str | None
+    activated_at: datetime
 
 
 def current_versions() -> set[str]:
-    return set(current_texts())
+    """The versions the prompt files hold now."""
+    return {file_prompt(name).version for name in PROMPT_NAMES}
 
 
 async def record_current_texts(conn: AsyncConnection[Any]) -> None:
-    """Keep the text of the versions this process runs with (once per version)."""
-    for version, (name, text) in current_texts().items():
+    """Keep the text of the versions the files hold (once per version)."""
+    for name in PROMPT_NAMES:
+        prompt = file_prompt(name)
         await conn.execute(
             "INSERT INTO prompt_texts (version, name, text) VALUES (%s, %s, %s) ON CONFLICT (version) DO NOTHING",
-            (version, name, text),
+            (prompt.version, prompt.name, prompt.text),
         )
+
+
+def _known(name: str) -> None:
+    if name not in PROMPT_NAMES:
+        raise UnknownPrompt(f"no prompt {name!r}; prompts: {', '.join(PROMPT_NAMES)}")
+
+
+async def add_version(conn: AsyncConnection[Any], name: str, text: str) -> NewVersion:
+    """Store a new text of prompt `name` under its version (the same text twice is the same version)."""
+    _known(name)
+    try:
+        check_text(name, text)
+    except ValueError as exc:
+        raise PromptRefused(f"{name}: {exc}") from None
+    version = version_of(name, text)
+    cursor = await conn.execute(
+        "INSERT INTO prompt_texts (version, name, text) VALUES (%s, %s, %s) ON CONFLICT (version) DO NOTHING"
+        " RETURNING version",
+        (version, name, text),
+    )
+    return NewVersion(version=version, name=name, created=await cursor.fetchone() is not None)
+
+
+# activations (not roll backs) that no roll back undid yet: what a roll back can undo, latest first
+UNDOABLE = "a.undoes IS NULL AND NOT EXISTS (SELECT 1 FROM prompt_activations r WHERE r.undoes = a.id)"
+LAST_UNDOABLE_SQL = f"""
+SELECT a.id, a.from_version FROM prompt_activations a WHERE a.name = %s AND {UNDOABLE} ORDER BY a.id DESC LIMIT 1
+"""
+
+
+async def _in_effect(conn: AsyncConnection[Any], name: str) -> str | None:
+    row = await (await conn.execute("SELECT version FROM active_prompts WHERE name = %s", (name,))).fetchone()
+    return None if row is None else str(row["version"])
+
+
+async def _switch(
+    conn: AsyncConnection[Any], name: str, old: str | None, new: str | None, manager_id: str | None, undoes: int | None
+) -> None:
+    if new is None:
+        await conn.execute("DELETE FROM active_prompts WHERE name = %s", (name,))
+    else:
+        await conn.execute(
+            "INSERT INTO active_prompts (name, version, activated_by) VALUES (%s, %s, %s) ON CONFLICT (name) DO UPDATE"
+            " SET version = EXCLUDED.version, activated_by = EXCLUDED.activated_by, activated_at = now()",
+            (name, new, manager_id),
+        )
+    await conn.execute(
+        "INSERT INTO prompt_activations (name, from_version, to_version, undoes, activated_by)"
+        " VALUES (%s, %s, %s, %s, %s)",
+        (name, old, new, undoes, manager_id),
+    )
+
+
+async def activate(conn: AsyncConnection[Any], name: str, version: str, manager_id: str | None) -> PromptState:
+    """From the next turn on, workers run prompt `name` with stored `version`. Activating the version in effect
+    changes and audits nothing."""
+    _known(name)
+    async with conn.transaction():
+        await conn.execute("SELECT pg_advisory_xact_lock(hashtext('prompts:' || %s))", (name,))
+        stored = await conn.execute("SELECT name, text FROM prompt_texts WHERE version = %s", (version,))
+        row = await stored.fetchone()
+        if row is None or row["name"] != name:
+            raise UnknownVersion(f"no stored version {version!r} of {name}; add its text first")
+        try:
+            check_text(name, row["text"])
+        except ValueError as exc:
+            raise PromptRefused(f"{version} cannot be activated: {exc}") from None
+        in_effect = await _in_effect(conn, name)
+        if in_effect != version:
+            await _switch(conn, name, in_effect, version, manager_id, None)
+    return await prompt_state(conn, name)
+
+
+async def rollback(conn: AsyncConnection[Any], name: str, manager_id: str | None) -> PromptState:
+    """Undo the latest activation of `name` not undone yet: back to the version it replaced (or the file's).
+    Repeated, it walks further back; with nothing left to undo it is refused."""
+    _known(name)
+    async with conn.transaction():
+        await conn.execute("SELECT pg_advisory_xact_lock(hashtext('prompts:' || %s))", (name,))
+        last = await (await conn.execute(LAST_UNDOABLE_SQL, (name,))).fetchone()
+        if last is None:
+            raise NothingToRollBack(f"{name} runs with its file and nothing was activated to roll back")
+        await _switch(conn, name, await _in_effect(conn, name), last["from_version"], manager_id, last["id"])
+    return await prompt_state(conn, name)
+
+
+async def prompt_states(conn: AsyncConnection[Any]) -> list[PromptState]:
+    rows = {
+        row["name"]: row
+        for row in await (
+            await conn.execute("SELECT name, version, activated_by, activated_at FROM active_prompts")
+        ).fetchall()
+    }
+    undoable = {
+        row["name"]
+        for row in await (
+            await conn.execute(f"SELECT DISTINCT a.name FROM prompt_activations a WHERE {UNDOABLE}")
+        ).fetchall()
+    }
+    states = []
+    for name in PROMPT_NAMES:
+        row = rows.get(name)
+        file_version = file_prompt(name).version
+        states.append(
+            PromptState(
+                name=name,
+                file_version=file_version,
+                version=row["version"] if row else file_version,
+                activated=row is not None,
+                activated_by=row["activated_by"] if row else None,
+                activated_at=row["activated_at"] if row else None,
+                can_roll_back=name in undoable,
+            )
+        )
+    return states
+
+
+async def prompt_state(conn: AsyncConnection[Any], name: str) -> PromptState:
+    return next(state for state in await prompt_states(conn) if state.name == name)
+
+
+async def activations(conn: AsyncConnection[Any], limit: int = 100) -> list[Activation]:
+    rows = await (
+        await conn.execute(
+            "SELECT a.id, a.name, a.from_version, a.to_version, a.undoes, a.activated_by,"
+            " m.name AS activated_by_name, a.activated_at"
+            " FROM prompt_activations a LEFT JOIN managers m ON m.id = a.activated_by ORDER BY a.id DESC LIMIT %s",
+            (limit,),
+        )
+    ).fetchall()
+    return [Activation.model_validate(dict(row)) for row in rows]
+
+
+async def sync(conn: AsyncConnection[Any], source: PromptSource) -> bool:
+    """Bring a worker's prompts in step with what is activated; True when they changed. Cheap when nothing did."""
+    row = await (await conn.execute("SELECT coalesce(max(id), 0) AS generation FROM prompt_activations")).fetchone()
+    generation = int(row["generation"]) if row else 0
+    if generation == source.generation:
+        return False
+    rows = await (
+        await conn.execute(
+            "SELECT a.name, a.version, t.text FROM active_prompts a JOIN prompt_texts t ON t.version = a.version"
+        )
+    ).fetchall()
+    source.activate([Prompt(name=r["name"], text=r["text"], version=r["version"]) for r in rows], generation)
+    return True
 
 
 async def diff(conn: AsyncConnection[Any], old: str, new: str) -> PromptDiff:
@@ -103,13 +291,16 @@ async def diff(conn: AsyncConnection[Any], old: str, new: str) -> PromptDiff:
 
 
 async def prompt_versions(conn: AsyncConnection[Any], reviewer: str = "offline") -> list[PromptVersion]:
+    """The versions bot messages recorded (latest used first), then the stored ones never used yet."""
     current = current_versions()
+    active = {state.version for state in await prompt_states(conn)}
     rows = await (await conn.execute(VERSIONS_SQL, {"reviewer": reviewer})).fetchall()
-    return [
+    used = [
         PromptVersion(
             version=row["version"],
             name=row["version"].split("@")[0],
             current=row["version"] in current,
+            active=row["version"] in active,
             replies=row["replies"],
             conversations=row["conversations"],
             first_used=row["first_used"],
@@ -122,3 +313,27 @@ async def prompt_versions(conn: AsyncConnection[Any], reviewer: str = "offline")
         )
         for row in rows
     ]
+    seen = {version.version for version in used}
+    stored = await (
+        await conn.execute("SELECT version, name FROM prompt_texts ORDER BY first_seen_at DESC, version")
+    ).fetchall()
+    unused = [
+        PromptVersion(
+            version=row["version"],
+            name=row["name"],
+            current=row["version"] in current,
+            active=row["version"] in active,
+            replies=0,
+            conversations=0,
+            first_used=None,
+            last_used=None,
+            average_quality=None,
+            quotations=0,
+            orders=0,
+            quote_to_order=None,
+            text_stored=True,
+        )
+        for row in stored
+        if row["version"] not in seen
+    ]
+    return used + unused

@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING
 
 from server.logs import mask_personal_data_in_logs
-from server.settings import Settings, get_settings
+from server.settings import DEMO_INBOX_PASSWORD, Settings, get_settings
 from server.storage.database import make_pool, resolve_database_url
 from server.storage.migrations import prepare_database
 
@@ -33,6 +33,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from server.components.media import media_store
     from server.components.model import build_model
     from server.components.startup import StartupChecks
+    from server.desk.accounts import revoke_password
     from server.desk.managers import seed_managers
     from server.web import documents, health
     from server.web.api import admin as admin_api
@@ -66,6 +67,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if settings.sandbox:  # demo accounts exist only in demo mode; production accounts: `noor managers create`
             async with pool.connection() as conn, conn.transaction():
                 await seed_managers(conn, demo_managers(), demo_password=password)
+        else:  # a database an earlier demo ran on keeps its accounts, but not their public password
+            async with pool.connection() as conn:
+                revoked = await revoke_password(conn, DEMO_INBOX_PASSWORD)
+            if revoked:
+                log.warning(
+                    "accounts on the public demo password can no longer sign in: %s (`noor managers reset-password`)",
+                    ", ".join(revoked),
+                )
         deliveries = DeliveryWriter(pool)
         deliveries.start()
         catalog = CatalogService(settings, pool, database_url, sync=False)  # search for the API; workers sync

@@ -21,16 +21,20 @@ from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver
 
 from agent.context import Context
 from agent.models.base import SalesModel
+from agent.models.offline import OfflineModel
 from agent.quality.offline import OfflineReviewer
+from agent.quality.review import Reviewer
 from graphs.sales import builder as sales_builder
+from prompts import PromptSource
 from server.channels import Channel
 from server.channels.wazzup import WazzupChannel
 from server.components.catalog import CatalogService
 from server.components.commerce import build_commerce, discount_policy
 from server.components.documents import DocumentLinks
 from server.components.media import media_store
+from server.components.model import build_judge
+from server.desk import prompt_versions
 from server.desk.escalations import ALERT_CHANNEL, PostgresEscalationDesk
-from server.desk.prompt_versions import record_current_texts
 from server.desk.quality import QualityStore
 from server.settings import Settings
 from server.storage.conversations import WORK_CHANNEL
@@ -53,8 +57,13 @@ log = logging.getLogger(__name__)
 
 
 class Pipeline:
-    def __init__(self, settings: Settings, database_url: str, model: SalesModel) -> None:
+    def __init__(
+        self, settings: Settings, database_url: str, model: SalesModel, prompts: PromptSource | None = None
+    ) -> None:
+        """`prompts`: the source `model` reads its prompts from; each turn first brings it in step with the versions
+        activated in the admin. None: the model's own (the files; nothing activated is followed)."""
         self.settings = settings
+        self.prompts = prompts
         self.database_url = database_url
         self.pool = make_pool(database_url, max_size=settings.workers * 3 + 4)
         self.channel: Channel = WazzupChannel(settings)
@@ -70,13 +79,14 @@ class Pipeline:
             commerce=build_commerce(settings, self.pool, inventory=self.catalog.inventory, http=self.http),
             desk=PostgresEscalationDesk(self.pool, fallback_manager_id=settings.escalation_fallback_manager_id),
             order_value_threshold_aed=settings.escalation_order_value_aed,
+            writer=OfflineModel(prompts=prompts),  # the guard's rewrites use the active templates too
         )
         if self.catalog.inventory is not None:  # live price/stock of one SKU, on the sync's client and rate limiter
             context.inventory = LiveStock(self.catalog.inventory)
         self.graph = sales_builder.compile(checkpointer=AsyncPostgresSaver(self.pool), name="sales")
         self.dispatcher = Dispatcher(
             self.pool,
-            GraphTurnRunner(self.graph, context, self.media),
+            GraphTurnRunner(self.graph, context, self.media, before_turn=self.sync_prompts if prompts else None),
             workers=settings.workers,
             debounce_seconds=settings.debounce_seconds,
             debounce_cap_seconds=settings.debounce_cap_seconds,
@@ -100,16 +110,17 @@ class Pipeline:
         )
         self.context = context
         self.runtime_settings = RuntimeSettingsWatcher(self.pool, settings, self.apply_runtime_settings)
-        self.quality = (
+        judge = build_judge(settings, prompts)
+        reviewers: list[Reviewer] = [OfflineReviewer(), *([judge] if judge else [])]
+        self.quality = [
             QualityReviewer(
                 QualityStore(self.pool),
-                OfflineReviewer(),
+                reviewer,
                 idle_seconds=settings.quality_review_idle_minutes * 60,
                 poll_interval_seconds=settings.quality_review_poll_seconds,
             )
-            if settings.quality_review_idle_minutes
-            else None
-        )
+            for reviewer in (reviewers if settings.quality_review_idle_minutes else [])
+        ]
         # the head of sales hears of low quality scores and gets the weekly report (issue 12)
         self.low_scores = (
             LowScoreAlerter(
@@ -148,6 +159,12 @@ class Pipeline:
         self._listener: asyncio.Task[None] | None = None
         self._warm_up: asyncio.Task[None] | None = None
 
+    async def sync_prompts(self) -> None:
+        assert self.prompts is not None
+        async with self.pool.connection() as conn:
+            if await prompt_versions.sync(conn, self.prompts):
+                log.info("prompt versions activated: %s", ", ".join(self.prompts.overrides()) or "none (the files)")
+
     def apply_runtime_settings(self, settings: Settings) -> None:
         """The settings a manager tunes at run time (server/desk/runtime_settings.py), into the running parts."""
         self.dispatcher.debounce = settings.debounce_seconds
@@ -164,7 +181,7 @@ class Pipeline:
         with contextlib.suppress(TimeoutError):  # a start-up sync that takes longer only delays the first turns
             await asyncio.wait_for(self.catalog.started.wait(), timeout=self.settings.catalog_ready_wait_seconds)
         async with self.pool.connection() as conn:
-            await record_current_texts(conn)  # the prompt versions this worker writes with, to compare them later
+            await prompt_versions.record_current_texts(conn)  # the files' versions, to compare and activate later
         await self.runtime_settings.run_pass()  # the tuned values before the first turn
         self.runtime_settings.start()
         self.dispatcher.start()
@@ -172,8 +189,8 @@ class Pipeline:
         self.releaser.start()
         self.alerts.start()
         self._warm_up = asyncio.create_task(self.media.warm_up(), name="speech-warm-up")
-        if self.quality:
-            self.quality.start()
+        for reviewing in self.quality:
+            reviewing.start()
         for job in (self.low_scores, self.weekly_report):
             if job:
                 job.start()
@@ -194,8 +211,8 @@ class Pipeline:
         for job in (self.low_scores, self.weekly_report):
             if job:
                 await job.stop()
-        if self.quality:
-            await self.quality.stop()
+        for reviewing in self.quality:
+            await reviewing.stop()
         await self.releaser.stop()
         await self.runtime_settings.stop()
         await self.ingestor.stop()
@@ -224,9 +241,9 @@ class Pipeline:
                 await asyncio.sleep(1)
 
 
-async def serve_worker(settings: Settings, database_url: str, model: SalesModel) -> None:
+async def serve_worker(settings: Settings, database_url: str, model: SalesModel, prompts: PromptSource) -> None:
     """Run one worker process until SIGTERM/SIGINT, or until the process that started it is gone."""
-    pipeline = Pipeline(settings, database_url, model)
+    pipeline = Pipeline(settings, database_url, model, prompts)
     await pipeline.start()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

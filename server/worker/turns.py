@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol, cast
 
@@ -83,11 +84,17 @@ class GraphTurnRunner:
     per-step checkpoints would only multiply the writes."""
 
     def __init__(
-        self, graph: CompiledStateGraph[Any, Any, Any, Any], context: Context, media: MediaService | None = None
+        self,
+        graph: CompiledStateGraph[Any, Any, Any, Any],
+        context: Context,
+        media: MediaService | None = None,
+        before_turn: Callable[[], Awaitable[object]] | None = None,
     ) -> None:
         self.graph = graph
         self.context = context
         self.media = media
+        self.before_turn = before_turn
+        """Run before every turn and resumption (the prompt versions' check, server/desk/prompt_versions.py)."""
 
     async def _prepare_media(self, turn: PendingTurn) -> None:
         """Voice notes become text; files are stored and judged (idempotent: a resumed turn redoes nothing)."""
@@ -98,6 +105,8 @@ class GraphTurnRunner:
         turn.media = decide(prepared, language=turn.language).as_note()
 
     async def __call__(self, turn: PendingTurn) -> TurnResult:
+        if self.before_turn is not None:
+            await self.before_turn()
         config: RunnableConfig = {"configurable": {"thread_id": turn.thread_id}}
         snapshot = await self.graph.aget_state(config)
         same_turn = snapshot.values.get("turn_id") == turn.turn_id
@@ -143,6 +152,8 @@ class GraphTurnRunner:
         response; a thread a person took without an escalation (an echo) gets the same context directly."""
         config: RunnableConfig = {"configurable": {"thread_id": handback.thread_id}}
         response: HumanResponse = {"type": "response", "args": handback.context}
+        if self.before_turn is not None:
+            await self.before_turn()
         snapshot = await self.graph.aget_state(config)
         if snapshot.interrupts:
             nodes, _, _ = await self._run(Command(resume=[response]), config)

@@ -13,7 +13,7 @@ from psycopg_pool import AsyncConnectionPool
 from agent.language import Language
 from agent.models.chat import MAX_TOOL_ROUNDS, ChatSalesModel, FallbackModel
 from agent.models.offline import OfflineModel
-from prompts import load_system_prompt
+from prompts import Prompt, load_prompt, load_system_prompt, version_of
 from sandbox.openrouter import DEMO_OPENROUTER_KEY, FakeOpenRouter, RecordedRequest, ScriptedReply
 from sandbox.zoho import FakeZoho
 from tests.agent.test_sales_graph import BUDGETED
@@ -78,6 +78,23 @@ async def test_the_system_prompt_and_the_facts_reach_the_model_and_usage_is_kept
     assert state["reply_meta"]["model"] == MODEL
     assert state["reply_meta"]["cost"] > 0
     assert state["reply_meta"]["prompt_tokens"] > 0
+
+
+async def test_the_turns_tokens_and_cost_count_the_understanding_call_as_well_as_the_reply(
+    conversation: tuple[Conversation, FakeOpenRouter],
+) -> None:
+    chat, fake = conversation
+    fake.script_tool_call(
+        "Understanding", UNDERSTAND_BUDGET, usage={"prompt_tokens": 1200, "completion_tokens": 80, "cost": 0.0012}
+    )
+    fake.script_text(
+        "Here are three ergonomic chairs that fit your budget. Which do you like?",
+        usage={"prompt_tokens": 900, "completion_tokens": 40, "cost": 0.0009},
+    )
+    await chat.say(BUDGETED["en"])
+    assert len(fake.chat_requests()) == 2
+    meta = (await chat.state())["reply_meta"]
+    assert (meta["prompt_tokens"], meta["completion_tokens"], meta["cost"]) == (2100, 120, pytest.approx(0.0021))
 
 
 @pytest.mark.parametrize("failure", ["402", "429", "error_in_200"])
@@ -159,6 +176,29 @@ VARIANT_OPENINGS: dict[Language, str] = {
     "ar": "اللغة والأسلوب بالعربية",
     "ru": "Язык и тон для русского",
 }
+
+
+async def test_an_activated_system_prompt_and_understanding_text_are_what_the_model_receives(
+    conversation: tuple[Conversation, FakeOpenRouter],
+) -> None:
+    chat, fake = conversation
+    model = chat.context.sales_model()
+    assert isinstance(model, FallbackModel)
+    assert isinstance(model.primary, ChatSalesModel)
+    system = load_system_prompt("en").text + "\nSign every reply with 'Noor'.\n"
+    understand = load_prompt("understand").text + "\nTreat 'seat' as a chair.\n"
+    activated = [
+        Prompt(name, text, version_of(name, text)) for name, text in (("system.en", system), ("understand", understand))
+    ]
+    model.primary.prompts.activate(activated, generation=1)
+    fake.script_tool_call("Understanding", {"intents": ["greeting"]})
+    fake.script_text("Hello! How can I help? Noor")
+    await chat.say("Hello")
+    understanding, write = fake.chat_requests()
+    assert understanding.system_prompt == system
+    assert write.system_prompt == system
+    assert "Treat 'seat' as a chair." in str(understanding.body["messages"])
+    assert (await chat.state())["reply_meta"]["prompt_version"] == activated[0].version
 
 
 @pytest.mark.parametrize("language", ["en", "ar", "ru"])

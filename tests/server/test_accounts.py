@@ -17,6 +17,7 @@ from tests.server.conftest import service_settings
 from tests.support.db import TestDatabases as Databases
 from tests.support.inbox import DEMO_PASSWORD, FATIMA, connect, csrf_from, sign_in
 from tests.support.live import free_port, live_server
+from tests.support.secrets import PRODUCTION_SECRETS
 
 DANIEL = "daniel.whitaker@treejar.com"  # the demo admin
 ROOT = Path(__file__).resolve().parents[2]
@@ -68,6 +69,29 @@ async def test_demo_accounts_are_not_created_outside_demo_mode(test_databases: D
     async with await connect(database_url) as conn:
         row = await (await conn.execute("SELECT count(*) AS n FROM managers")).fetchone()
     assert row == {"n": 0}
+
+
+async def test_accounts_a_demo_run_left_cannot_sign_in_with_the_demo_password_outside_demo_mode(
+    test_databases: Databases, tmp_path: Path
+) -> None:
+    database_url = test_databases.fresh()
+    port = free_port()
+    demo = service_settings(database_url, tmp_path / "demo", port, worker_processes=0)
+    with live_server(create_app(demo), port):
+        pass  # the demo seeds its accounts
+    production = service_settings(
+        database_url, tmp_path / "production", port, worker_processes=0, sandbox=False, **PRODUCTION_SECRETS
+    )
+    with live_server(create_app(production), port) as server:
+        async with httpx.AsyncClient(base_url=server.url) as http:
+            token = await http.post("/api/v1/auth/token", json={"login": FATIMA, "password": DEMO_PASSWORD})
+    assert token.status_code == 401
+    async with await connect(database_url) as conn:
+        row = await (
+            await conn.execute("SELECT count(*) AS accounts, count(password_hash) AS passwords FROM managers")
+        ).fetchone()
+    assert row is not None
+    assert (row["accounts"] > 0, row["passwords"]) == (True, 0)  # kept, but none signs in until reset
 
 
 async def test_an_admin_runs_accounts_and_a_manager_cannot(api_url: str) -> None:

@@ -239,3 +239,210 @@ async def test_quality_reviews_and_prompt_versions_over_the_api(
     finally:
         await head.aclose()
         await manager.aclose()
+
+
+async def test_an_admin_adds_activates_and_rolls_back_prompt_versions(
+    admin_url: str, admin_database_url: str, seeded: dict[str, int]
+) -> None:
+    from prompts import file_prompt, version_of
+
+    base = file_prompt("system.en")
+    first = base.text + "\nEnd every reply with one short question.\n"
+    second = base.text + "\nNever use emoji.\n"
+    admin = await _admin_api(admin_url)
+    head = await sign_in(admin_url, OMAR)
+    head.headers["x-csrf-token"] = csrf_from((await head.get("/inbox")).text)
+    anonymous = httpx.AsyncClient(base_url=admin_url)
+    versions_url = "/api/v1/admin/prompts/system.en/versions"
+    try:
+        assert (await anonymous.post(versions_url, json={"text": first})).status_code == 401
+        assert (await head.post(versions_url, json={"text": first})).status_code == 403  # a head of sales is no admin
+        forged = await admin.post(versions_url, json={"text": first}, headers={"x-csrf-token": "forged"})
+        assert forged.status_code == 403
+        assert (await admin.get("/api/v1/quality/prompts")).json()["items"] == (
+            await head.get("/api/v1/quality/prompts")
+        ).json()["items"]  # nothing was stored by the refused calls
+
+        added = await admin.post(versions_url, json={"text": first})
+        assert (added.status_code, added.json()) == (
+            201,
+            {"version": version_of("system.en", first), "name": "system.en", "created": True},
+        )
+        again = await admin.post(versions_url, json={"text": first})
+        assert (again.status_code, again.json()["created"]) == (200, False)
+        v1 = added.json()["version"]
+        v2 = (await admin.post(versions_url, json={"text": second})).json()["version"]
+        refused = {
+            "empty": await admin.post(versions_url, json={"text": "  "}),
+            "toml": await admin.post("/api/v1/admin/prompts/offline-en/versions", json={"text": "greeting = "}),
+            "rubric": await admin.post("/api/v1/admin/prompts/quality_judge/versions", json={"text": "Grade it."}),
+            "name": await admin.post("/api/v1/admin/prompts/system.fr/versions", json={"text": first}),
+            "placeholder": await admin.post(
+                "/api/v1/admin/prompts/offline-en/versions",
+                json={"text": file_prompt("offline-en").text.replace("{name_part}!", "{nickname}!", 1)},
+            ),
+        }
+        assert {key: r.status_code for key, r in refused.items()} == {
+            "empty": 422,
+            "toml": 422,
+            "rubric": 422,
+            "name": 404,
+            "placeholder": 422,
+        }
+        assert "never given: nickname" in refused["placeholder"].json()["detail"]
+        assert "{checklist}" in refused["rubric"].json()["detail"]
+
+        def activate(version: str, name: str = "system.en") -> Any:
+            return admin.post(f"/api/v1/admin/prompts/{name}/activate", json={"version": version})
+
+        unknown = await activate("system.en@000000000000")
+        assert (unknown.status_code, unknown.json()["detail"]) == (
+            404,
+            "no stored version 'system.en@000000000000' of system.en; add its text first",
+        )
+        assert (await activate(v1, name="system.ar")).status_code == 404  # a version of another prompt
+        assert (await head.post("/api/v1/admin/prompts/system.en/activate", json={"version": v1})).status_code == 403
+        states = {s["name"]: s for s in (await admin.get("/api/v1/admin/prompts")).json()["items"]}
+        assert states["system.en"] | {"file_version": None} == {
+            "name": "system.en",
+            "file_version": None,
+            "version": base.version,
+            "activated": False,
+            "activated_by": None,
+            "activated_at": None,
+            "can_roll_back": False,
+        }  # nothing changed
+        assert (await admin.get("/api/v1/admin/prompts/activations")).json()["items"] == []
+        nothing = await admin.post("/api/v1/admin/prompts/system.en/rollback")
+        assert nothing.status_code == 409
+
+        on = await activate(v1)
+        assert on.status_code == 200, on.text
+        assert (on.json()["version"], on.json()["activated"], on.json()["activated_by"]) == (v1, True, "mgr_05")
+        assert (await activate(v1)).json()["version"] == v1  # the same again: nothing recorded
+        assert (await activate(v2)).json()["version"] == v2
+        listed = {v["version"]: v for v in (await head.get("/api/v1/quality/prompts")).json()["items"]}
+        assert (listed[v2]["active"], listed[v1]["active"], listed[v2]["replies"]) == (True, False, 0)
+
+        back = await admin.post("/api/v1/admin/prompts/system.en/rollback")
+        assert back.json()["version"] == v1
+        back = await admin.post("/api/v1/admin/prompts/system.en/rollback")
+        assert (back.json()["version"], back.json()["activated"], back.json()["can_roll_back"]) == (
+            base.version,
+            False,
+            False,
+        )  # back on the file
+        assert (await admin.post("/api/v1/admin/prompts/system.en/rollback")).status_code == 409
+        log = (await admin.get("/api/v1/admin/prompts/activations")).json()["items"]
+        assert [(a["from_version"], a["to_version"], a["undoes"] is not None, a["activated_by_name"]) for a in log] == [
+            (v1, None, True, "Daniel Whitaker"),
+            (v2, v1, True, "Daniel Whitaker"),
+            (v1, v2, False, "Daniel Whitaker"),
+            (None, v1, False, "Daniel Whitaker"),
+        ]
+    finally:
+        await admin.aclose()
+        await head.aclose()
+        await anonymous.aclose()
+
+
+async def _signed_in_page(browser: Any, admin_url: str, login: str) -> Any:
+    page = await browser.new_page(viewport={"width": 1280, "height": 900}, locale="en-GB")
+    await page.goto(f"{admin_url}/admin")
+    await page.fill("input[name=login]", login)
+    await page.fill("input[name=password]", DEMO_PASSWORD)
+    async with page.expect_navigation():
+        await page.click("button[type=submit]")
+    return page
+
+
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="Chromium is not installed (make system-deps)")
+async def test_an_admin_activates_and_rolls_back_a_prompt_version_in_chromium(
+    browser: Any, admin_url: str, seeded: dict[str, int]
+) -> None:
+    from prompts import file_prompt
+
+    text = file_prompt("understand").text + "\nRead Arabizi as Arabic.\n"
+    api = await _admin_api(admin_url)
+    version = (await api.post("/api/v1/admin/prompts/understand/versions", json={"text": text})).json()["version"]
+    page = await _signed_in_page(browser, admin_url, DANIEL)
+    try:
+        group = page.locator("tbody[data-prompt=understand]")
+        row = group.locator(f"tr[data-version='{version}']")
+        assert "not yet" in await row.inner_text()  # stored, never used
+        assert await group.locator("[data-action=rollback]").count() == 0  # nothing activated yet
+        async with page.expect_navigation():
+            await row.locator("[data-action=activate]").click()
+        assert "active" in await row.locator(".badge").first.inner_text()
+        assert await row.locator("[data-action=activate]").count() == 0
+        states = {s["name"]: s for s in (await api.get("/api/v1/admin/prompts")).json()["items"]}
+        assert (states["understand"]["version"], states["understand"]["activated_by"]) == (version, "mgr_05")
+        assert f"understand: file → {version}" in await page.locator("#activations").inner_text()
+
+        async with page.expect_navigation():
+            await group.locator("[data-action=rollback]").click()
+        states = {s["name"]: s for s in (await api.get("/api/v1/admin/prompts")).json()["items"]}
+        assert states["understand"]["activated"] is False
+        assert await row.locator("[data-action=activate]").count() == 1
+    finally:
+        await page.close()
+        await api.aclose()
+
+
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="Chromium is not installed (make system-deps)")
+async def test_an_admin_changes_a_runtime_setting_on_the_page_and_a_bad_value_changes_nothing(
+    browser: Any, admin_url: str, seeded: dict[str, int]
+) -> None:
+    page = await _signed_in_page(browser, admin_url, DANIEL)
+    api = await _admin_api(admin_url)
+    try:
+        row = page.locator("tr[data-setting=escalation_order_value_aed]")
+        await row.locator("input[name=value]").fill("25000")
+        async with page.expect_navigation():
+            await row.locator("[data-action=save]").click()
+        assert await row.locator("input[name=value]").input_value() == "25000.0"
+        assert "escalation_order_value_aed: configured → 25000.0" in await page.locator("#audit").inner_text()
+
+        await row.locator("input[name=value]").fill("a lot")
+        async with page.expect_navigation() as refused:
+            await row.locator("[data-action=save]").click()
+        response = await refused.value
+        assert response is not None
+        assert response.status == 422
+        problem = page.locator("[data-problem=escalation_order_value_aed]")
+        assert "escalation_order_value_aed: Input should be a valid number" in await problem.inner_text()
+        listed = {s["key"]: s for s in (await api.get("/api/v1/admin/settings")).json()["items"]}
+        assert listed["escalation_order_value_aed"]["value"] == 25000.0  # the bad value changed nothing
+
+        row = page.locator("tr[data-setting=escalation_order_value_aed]")
+        async with page.expect_navigation():
+            await row.locator("[data-action=reset]").click()
+        listed = {s["key"]: s for s in (await api.get("/api/v1/admin/settings")).json()["items"]}
+        assert listed["escalation_order_value_aed"]["overridden"] is False
+    finally:
+        await page.close()
+        await api.aclose()
+
+
+async def test_the_page_forms_need_an_admin_and_the_csrf_token(admin_url: str, seeded: dict[str, int]) -> None:
+    admin = await sign_in(admin_url, DANIEL)
+    head = await sign_in(admin_url, OMAR)
+    try:
+        token = csrf_from((await admin.get("/inbox")).text)
+        forged = await admin.post("/admin/settings/debounce_seconds", data={"value": "2", "csrf_token": "forged"})
+        assert forged.status_code == 403
+        head_token = csrf_from((await head.get("/inbox")).text)
+        as_head = await head.post("/admin/settings/debounce_seconds", data={"value": "2", "csrf_token": head_token})
+        assert as_head.status_code == 403
+        as_head = await head.post("/admin/prompts/understand/rollback", data={"csrf_token": head_token})
+        assert as_head.status_code == 403
+        unknown = await admin.post(
+            "/admin/prompts/system.en/activate", data={"version": "system.en@000000000000", "csrf_token": token}
+        )
+        assert unknown.status_code == 404
+        assert "no stored version" in unknown.text
+        audit = (await admin.get("/api/v1/admin/settings/audit")).json()["items"]
+        assert not any(a["key"] == "debounce_seconds" and a["new_value"] == 2.0 for a in audit)
+    finally:
+        await admin.aclose()
+        await head.aclose()

@@ -16,9 +16,12 @@ import psycopg
 import pytest
 
 from sandbox.wazzup import FakeWazzup
-from server.settings import DEMO_CHANNEL_ID, DEMO_WEBHOOK_TOKEN
+from server.settings import DEMO_CHANNEL_ID
 from tests.support.live import LiveServer, free_port, live_server
+from tests.support.secrets import PRODUCTION_SECRETS, production_env
 from tests.support.wazzup import NoorClient
+
+TOKEN = PRODUCTION_SECRETS["wazzup_webhook_token"]
 
 
 @pytest.fixture
@@ -39,7 +42,7 @@ def spawn(
         "NOOR_SANDBOX": "false",
         "NOOR_DATA_DIR": str(data_dir),
         "NOOR_WAZZUP_BASE_URL": f"{wazzup_url}/v3",
-        "NOOR_WAZZUP_API_KEY": "test-key",
+        **production_env(wazzup_api_key="test-key"),  # outside sandbox mode no demo secret is accepted
         "NOOR_DEBOUNCE_SECONDS": "0.2",
         "NOOR_DEBOUNCE_CAP_SECONDS": "1",
         "NOOR_POLL_INTERVAL_SECONDS": "0.05",
@@ -89,11 +92,11 @@ async def test_a_worker_killed_mid_turn_is_answered_exactly_once_by_its_replacem
 ) -> None:
     fake, wazzup = fake_wazzup
     port = free_port()
-    fake.state.webhooks_uri = f"http://127.0.0.1:{port}/webhooks/wazzup?token={DEMO_WEBHOOK_TOKEN}"
+    fake.state.webhooks_uri = f"http://127.0.0.1:{port}/webhooks/wazzup?token={TOKEN}"
     api = spawn("run", database_url, wazzup.url, port, tmp_path, NOOR_WORKER_PROCESSES="0")
     wait_healthy(port)
     slow = spawn("worker", database_url, wazzup.url, port, tmp_path, NOOR_OFFLINE_LATENCY_SECONDS="30")
-    noor = NoorClient(f"http://127.0.0.1:{port}", wazzup_url=wazzup.url)
+    noor = NoorClient(f"http://127.0.0.1:{port}", wazzup_url=wazzup.url, token=TOKEN)
     replacement = None
     try:
         await noor.say("971500000100", "Hello")
@@ -121,9 +124,9 @@ async def test_two_worker_processes_on_one_database_answer_each_chat_once(
 ) -> None:
     fake, wazzup = fake_wazzup
     port = free_port()
-    fake.state.webhooks_uri = f"http://127.0.0.1:{port}/webhooks/wazzup?token={DEMO_WEBHOOK_TOKEN}"
+    fake.state.webhooks_uri = f"http://127.0.0.1:{port}/webhooks/wazzup?token={TOKEN}"
     service = spawn("run", database_url, wazzup.url, port, tmp_path, NOOR_WORKER_PROCESSES="2")
-    noor = NoorClient(f"http://127.0.0.1:{port}", wazzup_url=wazzup.url)
+    noor = NoorClient(f"http://127.0.0.1:{port}", wazzup_url=wazzup.url, token=TOKEN)
     chats = [f"9715000002{n:02d}" for n in range(12)]
     try:
         pids = wait_healthy(port)["worker_pids"]
@@ -143,9 +146,9 @@ async def test_noor_run_replaces_a_worker_that_dies(
 ) -> None:
     fake, wazzup = fake_wazzup
     port = free_port()
-    fake.state.webhooks_uri = f"http://127.0.0.1:{port}/webhooks/wazzup?token={DEMO_WEBHOOK_TOKEN}"
+    fake.state.webhooks_uri = f"http://127.0.0.1:{port}/webhooks/wazzup?token={TOKEN}"
     service = spawn("run", database_url, wazzup.url, port, tmp_path)
-    noor = NoorClient(f"http://127.0.0.1:{port}", wazzup_url=wazzup.url)
+    noor = NoorClient(f"http://127.0.0.1:{port}", wazzup_url=wazzup.url, token=TOKEN)
     try:
         pids = wait_healthy(port)["worker_pids"]
         assert isinstance(pids, list)

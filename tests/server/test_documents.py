@@ -17,6 +17,7 @@ from server.web.app import create_app
 from server.web.documents import router
 from tests.server.conftest import service_settings
 from tests.support.live import free_port, live_server
+from tests.support.secrets import PRODUCTION_SECRETS
 from tools.storage import LocalObjectStore
 
 PDF = b"%PDF-1.4\n% a tiny test document\n%%EOF\n"
@@ -128,7 +129,11 @@ def without_lifespan(app: FastAPI) -> ASGIApp:
 def test_the_service_serves_documents_with_its_own_secret(tmp_path: Path) -> None:
     port = free_port()
     settings = service_settings(
-        "postgresql://unused", tmp_path, port, sandbox=False, document_link_secret="service-secret"
+        "postgresql://unused",
+        tmp_path,
+        port,
+        sandbox=False,
+        **PRODUCTION_SECRETS | {"document_link_secret": "service-secret"},
     )
     app = create_app(settings)
     store = DocumentLinks.from_settings(settings)

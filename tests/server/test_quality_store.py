@@ -166,3 +166,28 @@ async def test_the_workers_job_reviews_quiet_conversations_once_and_waits_for_ac
 
     await job.run_pass()
     assert [r.revision for r in await store.reviews(quiet)] == [1]  # nothing new: not reviewed again
+
+
+async def test_the_llm_judge_reviews_quiet_conversations_beside_the_offline_reviewer(
+    pool: AsyncConnectionPool[Any],
+) -> None:
+    from agent.quality.checklist import load_checklist
+    from agent.quality.judge import ModelJudge
+    from sandbox.openrouter import DEMO_OPENROUTER_KEY, FakeOpenRouter
+    from tests.support.live import live_server
+    from tools.llm.openrouter import make_openrouter_chat_model
+
+    store = QualityStore(pool)
+    quiet = await store_transcript(pool, GOOD_EN, chat_id="971500000031")
+    fake = FakeOpenRouter()
+    with live_server(fake.app) as server:
+        chat = make_openrouter_chat_model(DEMO_OPENROUTER_KEY, base_url=f"{server.url}/api/v1", max_retries=0)
+        judge = ModelJudge(chat, "openai/gpt-4o-mini")
+        job = QualityReviewer(store, judge, idle_seconds=30 * 60, poll_interval_seconds=60)
+        rules = [{"rule": r.id, "applicable": True, "score": r.points, "evidence": [1]} for r in load_checklist().rules]
+        fake.script_tool_call("Verdict", {"rules": rules, "summary": "Clean."})
+        assert await job.run_pass() is False  # the one quiet conversation, reviewed
+        assert len(fake.chat_requests()) == 1
+    by_reviewer = {r.review.reviewer: r.review for r in await store.reviews(quiet)}
+    assert by_reviewer["llm:openai/gpt-4o-mini"].share == 1.0
+    assert by_reviewer["llm:openai/gpt-4o-mini"].summary == "Clean."

@@ -16,13 +16,15 @@ from agent.models.base import Reply, ReplyBrief
 from agent.models.offline.understand import understand_text
 from agent.models.offline.wording import Wording
 from agent.understanding import Question, Understanding
+from prompts import PromptSource
 
 
 class OfflineModel:
     name = "offline"
 
-    def __init__(self, latency_seconds: float = 0.0) -> None:
+    def __init__(self, latency_seconds: float = 0.0, prompts: PromptSource | None = None) -> None:
         self.latency_seconds = latency_seconds
+        self.prompts = prompts or PromptSource()
 
     async def understand(
         self, messages: Sequence[AnyMessage], language: Language, asked: Sequence[Question] = ()
@@ -32,6 +34,6 @@ class OfflineModel:
     async def write(self, brief: ReplyBrief, messages: Sequence[AnyMessage]) -> Reply:
         if self.latency_seconds:
             await asyncio.sleep(self.latency_seconds)
-        wording = Wording(brief.language)
+        wording = Wording(brief.language, self.prompts)
         text = wording.render(brief.situation, brief.facts, brief.customer_name)
         return Reply(text=text, model=self.name, prompt_version=wording.version)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from agent.language import Language
-from prompts import load_templates
+from prompts import PromptSource
 
 MEDIA_NAMES: dict[Language, dict[str, str]] = {
     "en": {"image": "photo", "audio": "voice message", "video": "video", "document": "document"},
@@ -28,9 +28,9 @@ def display_name(option: dict[str, Any], language: Language) -> str:
 
 
 class Wording:
-    def __init__(self, language: Language) -> None:
+    def __init__(self, language: Language, prompts: PromptSource | None = None) -> None:
         self.language = language
-        self.templates, self.version = load_templates(language)
+        self.templates, self.version = (prompts or PromptSource()).templates(language)
 
     def t(self, key: str, **values: Any) -> str:
         return str(self.templates[key]).format(**values)

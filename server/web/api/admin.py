@@ -1,14 +1,14 @@
 """The admin's REST API under `/api/v1/admin/...` (admin access; cookie writes need the CSRF header like the rest
-of the API): manager accounts, runtime settings and their audit log."""
+of the API): manager accounts, runtime settings and their audit log, prompt versions (add, activate, roll back)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, HTTPException
+from fastapi import APIRouter, HTTPException, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from server.desk import accounts, runtime_settings
+from server.desk import accounts, prompt_versions, runtime_settings
 from server.web.auth import AdminSession
 from server.web.deps import ServicesDep
 
@@ -123,3 +123,87 @@ async def reset_setting(key: str, session: AdminSession, services: ServicesDep) 
 async def settings_audit(session: AdminSession, services: ServicesDep, limit: int = 100) -> AuditOut:
     async with services.pool.connection() as conn:
         return AuditOut(items=await runtime_settings.audit(conn, max(1, min(limit, 1000))))
+
+
+class PromptsOut(BaseModel):
+    items: list[prompt_versions.PromptState]
+
+
+class ActivationsOut(BaseModel):
+    items: list[prompt_versions.Activation]
+
+
+class VersionTextIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    text: str = Field(max_length=100_000, description="The whole text the model gets (offline templates: TOML)")
+
+
+class ActivateIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    version: str = Field(max_length=200, description="A stored version of this prompt, e.g. system.en@1a2b3c4d5e6f")
+
+
+def prompt_error_status(exc: Exception) -> int:
+    """Unknown prompt or version 404, nothing left to roll back 409, a text or version refused 422."""
+    if isinstance(exc, LookupError):
+        return 404
+    return 409 if isinstance(exc, prompt_versions.NothingToRollBack) else 422
+
+
+def _prompt_refused(exc: Exception) -> HTTPException:
+    return HTTPException(prompt_error_status(exc), str(exc))
+
+
+PROMPT_ERRORS = (prompt_versions.UnknownPrompt, prompt_versions.UnknownVersion, prompt_versions.PromptRefused)
+
+
+@router.get("/prompts")
+async def list_prompts(session: AdminSession, services: ServicesDep) -> PromptsOut:
+    """Each prompt: the version the files hold and the one in effect (activated, else the file's)."""
+    async with services.pool.connection() as conn:
+        return PromptsOut(items=await prompt_versions.prompt_states(conn))
+
+
+@router.get("/prompts/activations")
+async def prompt_activations(session: AdminSession, services: ServicesDep, limit: int = 100) -> ActivationsOut:
+    async with services.pool.connection() as conn:
+        return ActivationsOut(items=await prompt_versions.activations(conn, max(1, min(limit, 1000))))
+
+
+@router.post("/prompts/{name}/versions", status_code=201)
+async def add_prompt_version(
+    name: str, body: VersionTextIn, session: AdminSession, services: ServicesDep, response: Response
+) -> prompt_versions.NewVersion:
+    """Store a new text (not activated yet); the same text again answers 200 with the same version."""
+    async with services.pool.connection() as conn:
+        try:
+            added = await prompt_versions.add_version(conn, name, body.text)
+        except PROMPT_ERRORS as exc:
+            raise _prompt_refused(exc) from None
+    if not added.created:
+        response.status_code = 200
+    return added
+
+
+@router.post("/prompts/{name}/activate")
+async def activate_prompt(
+    name: str, body: ActivateIn, session: AdminSession, services: ServicesDep
+) -> prompt_versions.PromptState:
+    """Workers run with this version from their next turn on."""
+    async with services.pool.connection() as conn:
+        try:
+            return await prompt_versions.activate(conn, name, body.version, session.manager.id)
+        except PROMPT_ERRORS as exc:
+            raise _prompt_refused(exc) from None
+
+
+@router.post("/prompts/{name}/rollback")
+async def roll_back_prompt(name: str, session: AdminSession, services: ServicesDep) -> prompt_versions.PromptState:
+    """Back to the version the latest activation replaced (409 when nothing is left to undo)."""
+    async with services.pool.connection() as conn:
+        try:
+            return await prompt_versions.rollback(conn, name, session.manager.id)
+        except PROMPT_ERRORS as exc:
+            raise _prompt_refused(exc) from None

@@ -10,7 +10,7 @@ import pytest
 from agent.quality.checklist import load_checklist
 from agent.quality.judge import ModelJudge
 from agent.quality.review import ReviewError
-from prompts import load_prompt
+from prompts import Prompt, load_prompt, version_of
 from sandbox.openrouter import DEMO_OPENROUTER_KEY, FakeOpenRouter
 from tests.agent.quality.build import CHAIRS, transcript
 from tests.support.live import live_server
@@ -121,3 +121,21 @@ async def test_an_answer_that_is_not_a_verdict_is_a_clear_review_error(
     fake.script_tool_call("Verdict", {"rules": "all good", "summary": 3})
     with pytest.raises(ReviewError, match="not a verdict"):
         await judge.review(CONVERSATION)
+
+
+async def test_the_judge_grades_with_the_rubric_version_activated(
+    judge: ModelJudge, openrouter: tuple[FakeOpenRouter, str]
+) -> None:
+    fake, _ = openrouter
+    text = load_prompt("quality_judge").text + "\nBe strict about the one-question rule.\n"
+    activated = Prompt(name="quality_judge", text=text, version=version_of("quality_judge", text))
+    judge.prompts.activate([activated], generation=1)
+    fake.script_tool_call("Verdict", verdict())
+    review = await judge.review(CONVERSATION)
+    assert review.reviewer_version.startswith(f"{activated.version}+")
+    assert "Be strict about the one-question rule." in (fake.last_chat.system_prompt or "")
+    judge.prompts.activate([], generation=2)  # back to the file
+    fake.script_tool_call("Verdict", verdict())
+    review = await judge.review(CONVERSATION)
+    assert review.reviewer_version.startswith(f"{load_prompt('quality_judge').version}+")
+    assert "Be strict" not in (fake.last_chat.system_prompt or "")
