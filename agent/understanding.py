@@ -92,6 +92,10 @@ class Slots(BaseModel):
         default=False, description="Asks not to be messaged again: stop, unsubscribe, no more reminders, no thanks"
     )
 
+    @property
+    def asks_discount(self) -> bool:
+        return self.discount_asked or self.discount_percent is not None
+
 
 class Understanding(BaseModel):
     """One customer turn, understood: what they want (first intent first) and what they stated."""

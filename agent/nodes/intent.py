@@ -13,6 +13,7 @@ from agent.context import Context
 from agent.conversation import conversation
 from agent.models.base import understand_metered
 from agent.policies.media import reply_about_files
+from agent.policies.pricing import DiscountPolicy, discount_outlook
 from agent.policies.request import merge_request, resolve_pick
 from agent.state import Customer, Request, SalesState
 from agent.understanding import Intent, Understanding
@@ -69,6 +70,19 @@ def stated_customer(state: SalesState, understanding: Understanding) -> dict[str
     if "name" in given:
         update["customer_name"] = given["name"].split()[0]
     return update
+
+
+def _discount_terms(
+    state: SalesState, context: Context, request: Request, understanding: Understanding
+) -> dict[str, object]:
+    policy = context.commerce.policy if context.commerce is not None else DiscountPolicy()
+    return discount_outlook(
+        state.get("offered", []),
+        request.get("quantity"),
+        policy,
+        asked_percent=understanding.slots.discount_percent,
+        pricebook_customer=bool(state.get("customer", {}).get("pricebook_id")),
+    )
 
 
 async def intent(
@@ -138,6 +152,11 @@ async def intent(
         return Command(goto="retrieve", update=update)
     if about_quotation(state, understanding, request):
         return Command(goto="quote", update=update | {"intent": "quotation"})
+    if slots.asks_discount and offered and not request.get("skus"):
+        # "any discount if we take all 12?" with options on the table: what the policy allows on each, by code
+        return Command(
+            goto="escalate", update=update | {"facts": _discount_terms(state, runtime.context, request, understanding)}
+        )
     if kind == "order_status":
         return Command(goto="order_status", update=update)
     if slots.opt_out and kind not in PERSON_INTENTS and not (slots.skus or slots.categories):

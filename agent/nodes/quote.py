@@ -57,7 +57,7 @@ def _discount(
 ) -> DiscountDecision | None:
     """This turn's discount decision (a new request), else the one the quotation already carries."""
     slots = understanding.slots
-    if not asks_discount(understanding):
+    if not understanding.slots.asks_discount:
         return decision_from_json(stored.discount) if stored.discount else None
     subtotal = quote_totals(lines).subtotal
     pricebook_customer = bool(customer.get("pricebook_id"))
@@ -66,10 +66,6 @@ def _discount(
     if asked is None:
         asked = commerce.policy.allowed_percent(subtotal, pricebook_customer=pricebook_customer)
     return commerce.policy.decide(subtotal, asked, pricebook_customer=pricebook_customer)
-
-
-def asks_discount(understanding: Understanding) -> bool:
-    return understanding.slots.discount_asked or understanding.slots.discount_percent is not None
 
 
 def _discount_facts(decision: DiscountDecision | None, asked_now: bool) -> dict[str, Any]:
@@ -189,7 +185,7 @@ async def quote(state: SalesState, runtime: Runtime[Context]) -> dict[str, Any]:
         }
 
     missing = missing_details(wanted)
-    discount = _discount_facts(decision, asks_discount(understanding))
+    discount = _discount_facts(decision, understanding.slots.asks_discount)
     summary = commerce.quotes.summary(stored, wanted).as_facts() | discount
     if missing:
         return update | {

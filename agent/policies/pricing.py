@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Literal
 
-from agent.state import CartLine
+from agent.state import CartLine, OfferedProduct
 from tools.catalog.product import Product
 from tools.zoho.models import Pricebook
 
@@ -387,3 +387,41 @@ class DiscountPolicy:
         else:
             reason = "above_bot_limit"
         return decision("approval_required", ZERO, reason)
+
+
+def discount_outlook(
+    offered: Sequence[OfferedProduct],
+    quantity: int | None,
+    policy: DiscountPolicy,
+    *,
+    asked_percent: float | None,
+    pricebook_customer: bool,
+) -> dict[str, object]:
+    """What the policy allows on each option shown, at the quantity asked, before a product is chosen: the facts of
+    an "any discount if we take all 12?" answer."""
+    first_tier = min((tier.min_subtotal for tier in policy.tiers), default=None)
+    options: list[dict[str, object]] = []
+    for option in offered:
+        if not quantity:
+            break  # without a quantity there is no order value to decide from: the terms alone are given
+        subtotal = fils(to_decimal(option["price"]) * quantity)
+        allowed = policy.allowed_percent(subtotal, pricebook_customer=pricebook_customer)
+        needs_approval = policy.approval_from_subtotal is not None and subtotal >= policy.approval_from_subtotal
+        options.append(
+            {
+                **option,
+                "quantity": quantity,
+                "subtotal": str(subtotal),
+                "allowed_percent": str(allowed),
+                "manager_decides": needs_approval,
+            }
+        )
+    return {
+        "kind": "discount_terms",
+        "bot_max_percent": str(policy.bot_max_percent),
+        "first_tier_aed": str(first_tier) if first_tier is not None else None,
+        "asked_percent": asked_percent,
+        "quantity": quantity,
+        "options": options,
+        "pricebook_customer": pricebook_customer,
+    }

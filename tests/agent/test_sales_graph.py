@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from decimal import Decimal
 
 import pytest
 from langchain_core.messages import AnyMessage
@@ -10,6 +11,7 @@ from langchain_core.messages import AnyMessage
 from agent.language import Language
 from agent.models.base import Reply, ReplyBrief
 from agent.models.offline import OfflineModel
+from agent.policies.pricing import DiscountPolicy
 from sandbox.seed import demo_edge_cases
 from tests.support.conversation import PRODUCTS, Conversation, Services, money
 
@@ -185,3 +187,36 @@ async def test_a_customer_who_opts_out_is_told_no_more_reminders_will_come(
     assert expected in reply
     assert "?" not in reply
     assert not state.get("escalation", {}).get("active")
+
+
+DISCOUNT_AFTER_OPTIONS = {  # (the request, then the discount question before any model is chosen)
+    "en": (
+        "we need 30 leather executive chairs for the board floor",
+        "will you knock something off if we take all 30?",
+    ),
+    "ar": ("نحتاج ٣٠ كرسي مدير جلد لدور الإدارة", "في خصم إذا أخذنا الثلاثين كلها؟"),
+    "ru": ("нужно 30 кожаных кресел руководителя на этаж правления", "а скидку сделаете, если возьмём все 30?"),
+}
+
+
+@pytest.mark.parametrize("language", ["en", "ar", "ru"])
+async def test_a_discount_asked_before_choosing_gets_the_policy_for_each_option_shown(
+    language: Language, services: Services
+) -> None:
+    chat = Conversation(services)
+    request, bargain = DISCOUNT_AFTER_OPTIONS[language]
+    await chat.say(request)
+    offered = (await chat.state())["offered"]
+    assert offered, "options are on the table"
+    reply = await chat.say(bargain)
+    state = await chat.state()
+    assert state["facts"]["kind"] == "discount_terms"
+    assert "10,000.00" in reply, "the threshold of the first volume tier is stated"
+    policy = DiscountPolicy()
+    for option in offered:
+        subtotal = 30 * PRODUCTS[option["sku"]].price
+        assert money(float(subtotal)) in reply
+        terms = next(o for o in state["facts"]["options"] if o["sku"] == option["sku"])
+        assert Decimal(terms["allowed_percent"]) == policy.allowed_percent(subtotal), "no more than the policy allows"
+        assert terms["manager_decides"] == (subtotal >= 50_000), "above 50,000 AED a manager sets every discount"
+    assert not state.get("escalation", {}).get("active"), "a question about terms is answered, not handed over"

@@ -333,6 +333,69 @@ def _first_number(groups: tuple[str | None, ...]) -> list[float]:
     return out
 
 
+# Words that make a number before a product something else than a count: "2 weeks chairs", "500 AED desks".
+_NOT_A_COUNT = frozenset(
+    {
+        "day",
+        "days",
+        "week",
+        "weeks",
+        "month",
+        "months",
+        "year",
+        "years",
+        "hour",
+        "hours",
+        "aed",
+        "dhs",
+        "dirham",
+        "dirhams",
+        "cm",
+        "mm",
+        "m",
+        "percent",
+        "يوم",
+        "أيام",
+        "ايام",
+        "اسبوع",
+        "أسبوع",
+        "اسابيع",
+        "أسابيع",
+        "شهر",
+        "درهم",
+        "سم",
+        "день",
+        "дня",
+        "дней",
+        "неделя",
+        "недели",
+        "недель",
+        "месяц",
+        "месяца",
+        "лет",
+        "год",
+        "дирхам",
+        "дирхамов",
+        "см",
+    }
+)
+
+
+def _count_before(tokens: list[str], position: int) -> int | None:
+    """Where the count of the product named at `position` is: right before it, or before at most two describing
+    words ("12 mesh office chairs", "12 сетчатых офисных кресел")."""
+    for back in range(1, 4):
+        at = position - back
+        if at < 0:
+            return None
+        token = tokens[at]
+        if token.isdigit():
+            return at if 1 < int(token) <= 2000 else None
+        if not token.isalpha() or token.lower() in _NOT_A_COUNT:
+            return None
+    return None
+
+
 def _blank(text: str, span: tuple[int, int]) -> str:
     return text[: span[0]] + " " * (span[1] - span[0]) + text[span[1] :]
 
@@ -550,9 +613,10 @@ def parse_query(text: str) -> ParsedQuery:
     quantity: int | None = None
     budget_total: float | None = None
     for pos in category_positions:
-        if pos > 0 and tokens[pos - 1].isdigit() and 1 < int(tokens[pos - 1]) <= 2000:
-            quantity = int(tokens[pos - 1])
-            consumed[pos - 1] = True
+        count_at = _count_before(tokens, pos)
+        if count_at is not None:
+            quantity = int(tokens[count_at])
+            consumed[count_at] = True
             break
     per_unit = pats["per_unit"].search(norm) or pats["per_unit"].search(plain)
     if min_width is None and max_width is None and categories and categories <= set(V.SIZED_CATEGORIES):

@@ -103,7 +103,9 @@ NO = re.compile(
     re.IGNORECASE,
 )
 _DISCOUNT = re.compile(
-    r"discount|reduc|cheaper|better price|best price|خصم|تخفيض|سعر أفضل|скидк|дешевле", re.IGNORECASE
+    r"discount|reduc|cheaper|(?:better|best|special|lower|good) price|knock\b.{0,20}\boff|money off|come down"
+    r"|خصم|تخفيض|سعر أفضل|نزل(?:وا|ت)? (?:ال)?سعر|تنزيل|скидк|дешевле|уступ|снизить цену|подешевле",
+    re.IGNORECASE,
 )
 _PERCENT = re.compile(r"(\d{1,2}(?:\.\d+)?)\s*(?:%|٪|percent|per cent|في المية|بالمية|процент)", re.IGNORECASE)
 

@@ -20,7 +20,7 @@ _UNIT_WORDS = (
 )
 _QUANTITY = re.compile(rf"\b(\d{{1,5}})\s*(?:{_UNIT_WORDS})\b|(?:^|\s)(?:x|×)\s*(\d{{1,5}})\b", re.IGNORECASE)
 _MAKE_IT = re.compile(
-    r"(?:make it|change (?:it )?to|instead|actually|rather|update (?:it )?to|need|want"
+    r"(?:make it|change (?:it )?to|instead|actually|rather|update (?:it )?to|need|want|take|order|buy"
     r"|خليها|خله|غيرها|بدلها|نبي|ابي|أبي|ابغى|أبغى|ابغي|أبغي|сделайте|давайте|лучше|нужно|надо)\D{0,12}(\d{1,5})\b",
     re.IGNORECASE,
 )

@@ -21,6 +21,11 @@ def money(value: float) -> str:
     return f"{value:,.2f}"
 
 
+def _percent(value: object) -> str:
+    """5.00 → "5", 7.5 → "7.5"."""
+    return f"{float(str(value)):g}"
+
+
 def display_name(option: dict[str, Any], language: Language) -> str:
     if language == "ar" and option.get("name_ar"):
         return str(option["name_ar"])
@@ -143,14 +148,14 @@ class Wording:
         if float(facts.get("discount_amount") or 0):
             discount_line = self.t(
                 "quote_discount_line",
-                percent=facts["discount_percent"].rstrip("0").rstrip("."),
+                percent=_percent(facts["discount_percent"]),
                 amount=money(float(facts["discount_amount"])),
             )
         return self.t(
             "quote_totals",
             subtotal=money(float(facts["subtotal"])),
             discount_line=discount_line,
-            vat_percent=facts["vat_percent"].rstrip("0").rstrip("."),
+            vat_percent=_percent(facts["vat_percent"]),
             vat=money(float(facts["vat"])),
             total=money(float(facts["total"])),
         )
@@ -158,8 +163,41 @@ class Wording:
     def _discount_note(self, facts: dict[str, Any]) -> str:
         decision = facts.get("discount_decision")
         if decision == "granted":
-            return self.t("discount_granted", percent=str(facts["granted_percent"]).rstrip("0").rstrip("."))
+            return self.t("discount_granted", percent=_percent(facts["granted_percent"]))
         return self.t("discount_none") if decision == "none" else ""
+
+    def _discount_terms(self, facts: dict[str, Any], name_part: str) -> str:
+        if facts.get("pricebook_customer"):
+            return self.t("discount_terms_pricebook", name_part=name_part)
+        lines = "".join(
+            self.t(
+                "discount_terms_line",
+                name=display_name(option, self.language),
+                sku=option["sku"],
+                quantity=option["quantity"],
+                price=money(option["price"]),
+                subtotal=money(float(option["subtotal"])),
+                percent_text=self._allowed(option),
+            )
+            for option in facts.get("options") or []
+        ) or self.t("discount_terms_no_quantity")
+        asked = facts.get("asked_percent")
+        beyond = asked is not None and float(asked) > float(facts["bot_max_percent"])
+        return self.t(
+            "discount_terms",
+            name_part=name_part,
+            first_tier=money(float(facts["first_tier_aed"] or 0)),
+            bot_max=_percent(facts["bot_max_percent"]),
+            lines=lines,
+            asked_part=self.t("discount_terms_asked", asked=_percent(asked)) if beyond else "",
+        )
+
+    def _allowed(self, option: dict[str, Any]) -> str:
+        if option.get("manager_decides"):
+            return self.t("discount_terms_manager")
+        if float(option["allowed_percent"]) > 0:
+            return self.t("discount_terms_percent", percent=_percent(option["allowed_percent"]))
+        return self.t("discount_terms_below")
 
     def _quote_details(self, facts: dict[str, Any], name_part: str) -> str:
         wanted = [self.t(f"detail_{detail}") for detail in facts["missing"]]
