@@ -21,7 +21,7 @@ import uuid
 from collections import deque
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 import httpx
@@ -38,6 +38,10 @@ MediaFault = Literal["404", "500", "slow", "oversized", "oversized_chunked"]
 
 def _now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _now_iso_at(at: datetime) -> str:
+    return at.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def _error(status: int, code: str, description: str, **extra: Any) -> JSONResponse:
@@ -157,7 +161,15 @@ class FakeWazzup:
         self.media_stall_seconds = media_stall_seconds
         self.oversize_bytes = oversize_bytes
         self._tasks: set[asyncio.Task[None]] = set()
+        self.clock_offset = timedelta()
+        """The service's simulated time (POST /sandbox/clock/advance) minus the real time."""
         self.app = self._build_app()
+
+    def now(self) -> datetime:
+        return datetime.now(UTC) + self.clock_offset
+
+    def set_clock_offset(self, seconds: float) -> None:
+        self.clock_offset = timedelta(seconds=seconds)
 
     # --- what tests and people can look at -------------------------------------------------------
 

@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING
 
 from server.settings import Settings, get_settings
+from server.storage.clock import clock_offset_seconds
 from server.storage.database import make_pool, resolve_database_url
 from server.storage.migrations import prepare_database
 
@@ -41,6 +42,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from server.web.deps import Services
     from server.web.inbox_ui import router as inbox_router
     from server.web.media import media_router
+    from server.web.sandbox_clock import sandbox_clock_router
     from server.worker.supervisor import WorkerSupervisor
 
     settings = settings or get_settings()
@@ -62,6 +64,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if settings.sandbox:  # demo accounts exist only in demo mode; production accounts: `noor managers create`
             async with pool.connection() as conn, conn.transaction():
                 await seed_managers(conn, demo_managers(), demo_password=password)
+                app.state.sandbox.wazzup.set_clock_offset(await clock_offset_seconds(conn))  # after a restart
         deliveries = DeliveryWriter(pool)
         deliveries.start()
         catalog = CatalogService(settings, pool, database_url, sync=False)  # search for the API; workers sync
@@ -115,4 +118,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             channel_id=settings.wazzup_channel_id,
         )
         app.state.sandbox.mount(app)
+        app.include_router(sandbox_clock_router(app.state.sandbox.wazzup.set_clock_offset))
     return app

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
+from datetime import datetime
 from typing import Any
 
 import httpx
@@ -91,6 +92,19 @@ class NoorClient:
             body["stall_seconds"] = stall_seconds
         response = await self.http.post(f"{self.wazzup_url}/_control/faults", json=body)
         response.raise_for_status()
+
+    async def advance_clock(self, hours: float) -> dict[str, Any]:
+        """Move the service's clock forward (the sandbox's POST /sandbox/clock/advance)."""
+        response = await self.http.post(f"{self.url}/sandbox/clock/advance", json={"hours": hours})
+        response.raise_for_status()
+        moved: dict[str, Any] = response.json()
+        return moved
+
+    async def set_clock(self, at: datetime) -> dict[str, Any]:
+        response = await self.http.post(f"{self.url}/sandbox/clock/set", json={"at": at.isoformat()})
+        response.raise_for_status()
+        moved: dict[str, Any] = response.json()
+        return moved
 
     async def health(self) -> httpx.Response:
         return await self.http.get(f"{self.url}/health")
