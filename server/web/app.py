@@ -77,6 +77,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             model=model,
             deliveries=deliveries,
             workers=workers,
+            waba=wazzup.waba(),
         )
         log.info(
             "noor is up: model=%s sandbox=%s worker processes=%s",
@@ -91,6 +92,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 await workers.stop()
             await deliveries.stop()
             await catalog.stop()
+            await wazzup.aclose()
             await pool.close()
 
     app = FastAPI(
@@ -99,7 +101,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="0.1.0",
         lifespan=lifespan,
     )
-    channel: Channel = WazzupChannel(settings)
+    wazzup = WazzupChannel(settings)
+    channel: Channel = wazzup
     app.include_router(channel.webhook_router(lambda: app.state.services.deliveries))
     app.include_router(health.router)
     app.include_router(inbox_router)  # managers' inbox (/inbox) and its /api/v1

@@ -66,6 +66,19 @@ class NoorClient:
         assert response.status_code == 200, response.text
         return item
 
+    async def customer_writes(self, chat_id: str, text: str, name: str = "Customer") -> None:
+        """A customer writing through the fake Wazzup (which then knows their 24-hour window opened)."""
+        response = await self.http.post(
+            f"{self.wazzup_url}/_control/inbound", json={"chatId": chat_id, "text": text, "name": name}
+        )
+        response.raise_for_status()
+        assert response.json()["delivered"], response.text
+
+    async def use_waba_channel(self) -> None:
+        """Make the fake's channel a WhatsApp Business API one (24-hour window, templates)."""
+        response = await self.http.post(f"{self.wazzup_url}/_control/channel", json={"transport": "wapi"})
+        response.raise_for_status()
+
     async def sent(self, chat_id: str) -> list[dict[str, Any]]:
         response = await self.http.get(f"{self.wazzup_url}/sent", params={"chatId": chat_id})
         response.raise_for_status()
