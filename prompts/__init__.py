@@ -49,3 +49,10 @@ def load_templates(language: str) -> tuple[dict[str, Any], str]:
     """The offline model's reply templates for one language, and their version."""
     text = (resources.files("prompts") / "offline" / f"{language}.toml").read_text(encoding="utf-8")
     return tomllib.loads(text), f"offline-{language}@{_version(text)}"
+
+
+@cache
+def load_followup_texts() -> tuple[dict[str, dict[str, str]], str]:
+    """What Noor writes in a follow-up, per language (prompts/followups.toml), and the file's version."""
+    text = (resources.files("prompts") / "followups.toml").read_text(encoding="utf-8")
+    return tomllib.loads(text), f"followups@{_version(text)}"

@@ -26,6 +26,7 @@ from agent.models.offline import OfflineModel
 from agent.policies.media import decide
 from agent.state import InboundItem, MediaNote, SalesState, TurnInput, TurnOutput
 from server.storage.conversations import take_over
+from server.storage.followups import FollowUpCadence, schedule_after_turn
 
 if TYPE_CHECKING:
     from server.worker.media import MediaService
@@ -231,9 +232,12 @@ async def open_turn(conn: AsyncConnection[Any], conversation: dict[str, Any]) ->
     )
 
 
-async def complete_turn(conn: AsyncConnection[Any], turn: PendingTurn, result: TurnResult) -> bool:
+async def complete_turn(
+    conn: AsyncConnection[Any], turn: PendingTurn, result: TurnResult, followups: FollowUpCadence | None = None
+) -> bool:
     """Queue the reply and mark the inbound answered, in one transaction. False when a person took the
-    thread meanwhile: then nothing is sent."""
+    thread meanwhile: then nothing is sent. With `followups`, the follow-up this turn calls for is scheduled
+    (and the ones waiting for the customer's answer are superseded) in the same transaction."""
     output = result.output
     async with conn.transaction():
         mode = await (
@@ -283,6 +287,8 @@ async def complete_turn(conn: AsyncConnection[Any], turn: PendingTurn, result: T
                 "UPDATE conversations SET language = %s, next_turn_at = NULL, updated_at = now() WHERE id = %s",
                 (output["language"], turn.conversation_id),
             )
+            if followups is not None:
+                await schedule_after_turn(conn, turn.conversation_id, turn.thread_id, output, followups)
         await conn.execute(
             "UPDATE messages SET status = CASE WHEN status = 'pending' THEN %s ELSE status END, turn_id = %s"
             " WHERE id = ANY(%s)",

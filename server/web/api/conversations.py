@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from agent.policies.escalation import REASON_LABELS
 from server.desk import escalations, threads
 from server.desk.escalations import TemplateChoice
+from server.storage import followups
 from server.web.auth import ApiSession
 from server.web.deps import Services, ServicesDep
 from tools.wazzup import WabaTemplate
@@ -233,6 +234,17 @@ async def send_template(
         except escalations.NoSuchConversation:
             raise HTTPException(404, "no such conversation") from None
     return ReplyOut(outbox_id=queued.outbox_id, message_id=queued.message_id, created=queued.created)
+
+
+@router.post("/{conversation_id}/followups/{followup_id}/cancel")
+async def cancel_followup(
+    conversation_id: int, followup_id: int, session: ApiSession, services: ServicesDep
+) -> dict[str, Any]:
+    """Stop a pending follow-up (409 when it was sent or closed already)."""
+    async with services.pool.connection() as conn:
+        if not await followups.cancel_followup(conn, conversation_id, followup_id, session.manager.id):
+            raise HTTPException(409, "this follow-up is not pending any more")
+    return {"followup_id": followup_id, "status": "cancelled"}
 
 
 @router.post("/{conversation_id}/take")

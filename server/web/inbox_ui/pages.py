@@ -16,6 +16,7 @@ from fastapi.templating import Jinja2Templates
 from agent.policies.escalation import REASON_LABELS
 from server.desk import escalations, threads
 from server.desk.managers import Session, authenticate, create_session, end_session
+from server.storage import followups
 from server.web.api.conversations import author_name, chosen_template, closed_window_templates, dubai_time
 from server.web.auth import (
     LOGIN_CSRF_COOKIE,
@@ -250,6 +251,14 @@ async def send_template(request: Request, conversation_id: int) -> Response:
             )
         except escalations.NoSuchConversation:
             raise HTTPException(404, "no such conversation") from None
+    return RedirectResponse(f"/inbox/threads/{conversation_id}", status_code=303)
+
+
+@router.post("/threads/{conversation_id}/followups/{followup_id}/cancel")
+async def cancel_followup(request: Request, conversation_id: int, followup_id: int) -> Response:
+    services, session, _ = await _form_session(request)
+    async with services.pool.connection() as conn:
+        await followups.cancel_followup(conn, conversation_id, followup_id, session.manager.id)
     return RedirectResponse(f"/inbox/threads/{conversation_id}", status_code=303)
 
 
