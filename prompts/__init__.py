@@ -52,7 +52,7 @@ def load_templates(language: str) -> tuple[dict[str, Any], str]:
 
 
 @cache
-def load_followup_texts() -> tuple[dict[str, dict[str, str]], str]:
-    """What Noor writes in a follow-up, per language (prompts/followups.toml), and the file's version."""
-    text = (resources.files("prompts") / "followups.toml").read_text(encoding="utf-8")
-    return tomllib.loads(text), f"followups@{_version(text)}"
+def load_texts(name: str) -> tuple[dict[str, dict[str, str]], str]:
+    """Short texts per language from prompts/<name>.toml (`followups`, `buttons`), and the file's version."""
+    text = (resources.files("prompts") / f"{name}.toml").read_text(encoding="utf-8")
+    return tomllib.loads(text), f"{name}@{_version(text)}"

@@ -14,7 +14,9 @@ WABA: ``POST /_control/channel {"transport": "wapi"}`` turns the channel into a 
 free text (or a file) reaches a customer only within 24 hours of their last message (``/_control/inbound``, on
 the fake's clock, which follows ``POST /sandbox/clock/advance``); outside it the send is refused with
 ``24_HOURS_EXCEEDED`` and only an approved template (``GET /v3/templates/whatsapp``; ``templateId`` +
-``templateValues``) goes through.
+``templateValues``) goes through. Inside the window a text may carry quick-reply buttons (``buttonsObject``);
+``POST /_control/press {"chatId", "messageId", "button"}`` is the customer tapping one: its text arrives as their
+message.
 """
 
 from __future__ import annotations
@@ -39,6 +41,8 @@ from pydantic import BaseModel, Field
 log = logging.getLogger(__name__)
 
 MAX_TEXT = 10_000
+MAX_BUTTONS = 10
+MAX_BUTTON_TEXT = 20
 Fault = Literal["429", "500", "timeout", "500_after_send"]
 MediaFault = Literal["404", "500", "slow", "oversized", "oversized_chunked"]
 Transport = Literal["whatsapp", "wapi"]
@@ -194,6 +198,14 @@ class OperatorRequest(BaseModel):
 
     chat_id: str = Field(alias="chatId", pattern=r"^\d{6,15}$")
     text: str
+
+
+class PressRequest(BaseModel):
+    """A customer tapping a quick-reply button under one of the bot's messages."""
+
+    chat_id: str = Field(alias="chatId", pattern=r"^\d{6,15}$")
+    message_id: str = Field(alias="messageId", description="The bot's message the buttons were under")
+    button: int = Field(default=0, ge=0, description="Which button, counted from 0")
 
 
 class ChannelRequest(BaseModel):
@@ -447,6 +459,20 @@ class FakeWazzup:
             return _error(400, "INVALID_MESSAGE_DATA", "Send either text or contentUri")
         if has_text and len(str(body["text"])) > MAX_TEXT:
             return _error(400, "TOO_LONG_TEXT", f"Text is longer than {MAX_TEXT} characters")
+        buttons = body.get("buttonsObject")
+        if buttons is not None and (
+            self.transport != "wapi"
+            or not isinstance(buttons, dict)
+            or not isinstance(buttons := buttons.get("buttons"), list)
+            or not 1 <= len(buttons) <= MAX_BUTTONS
+            or any(not 1 <= len(str(b.get("text") or "")) <= MAX_BUTTON_TEXT for b in buttons)
+        ):
+            return _error(
+                400,
+                "INVALID_MESSAGE_DATA",
+                f"buttonsObject: WABA only, 1 to {MAX_BUTTONS} buttons of at most {MAX_BUTTON_TEXT} characters",
+                data={"fields": ["buttonsObject"]},
+            )
         return None
 
     def _window_closed(self, chat_id: str) -> bool:
@@ -546,6 +572,20 @@ class FakeWazzup:
             self.state.last_inbound[request.chat_id] = self.now()
             status = await self.post_webhook(payload)
             return {"delivered": status == 200, "webhookStatus": status, "payload": payload}
+
+        @app.post("/_control/press")
+        async def press(request: PressRequest) -> Response:
+            # WhatsApp sends the button's text as the customer's message; the quoted message says which one
+            sent = next((m for m in self.state.sent if m.message_id == request.message_id), None)
+            buttons = ((sent.request.get("buttonsObject") or {}).get("buttons") or []) if sent else []
+            if sent is None or sent.request.get("chatId") != request.chat_id or request.button >= len(buttons):
+                return _error(404, "NOT_FOUND", "No such button under that message")
+            payload = self.inbound_payload(InboundRequest(chatId=request.chat_id, text=buttons[request.button]["text"]))
+            payload["messages"][0]["quotedMessage"] = {"messageId": request.message_id}
+            self.state.inbound.append(payload)
+            self.state.last_inbound[request.chat_id] = self.now()
+            status = await self.post_webhook(payload)
+            return JSONResponse({"delivered": status == 200, "webhookStatus": status, "payload": payload})
 
         @app.post("/_control/operator")
         async def operator(request: OperatorRequest) -> dict[str, Any]:

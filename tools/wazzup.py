@@ -77,11 +77,19 @@ class SendMessageRequest(BaseModel):
     template_values: list[str] | None = Field(
         default=None, alias="templateValues", description="The template's [[...]] values, in order"
     )
+    buttons_object: dict[str, Any] | None = Field(
+        default=None, alias="buttonsObject", description="WABA quick replies: {buttons: [{text, type, payload}]}"
+    )
     crm_message_id: str | None = Field(default=None, alias="crmMessageId")
     clear_unanswered: bool = Field(default=False, alias="clearUnanswered")
 
     def body(self) -> dict[str, Any]:
         return self.model_dump(by_alias=True, exclude_none=True)
+
+
+def quick_replies(buttons: list[dict[str, str]]) -> dict[str, Any]:
+    """A `buttonsObject` of WABA quick replies (at most 10, labels of at most 20 characters; docs/contracts.md §1.5)."""
+    return {"buttons": [{"text": b["text"][:20], "type": "text", "payload": b["payload"]} for b in buttons[:10]]}
 
 
 TEMPLATE_VARIABLE = re.compile(r"\[\[(.*?)\]\]")

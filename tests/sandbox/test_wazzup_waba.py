@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from sandbox.wazzup import FakeWazzup
-from tools.wazzup import SendMessageRequest, WazzupClient, WazzupRejected, WazzupWindowClosed
+from tools.wazzup import SendMessageRequest, WazzupClient, WazzupRejected, WazzupWindowClosed, quick_replies
 
 CHANNEL = "3f9c1a22-7d54-4b8e-a1c0-5e6f7a8b9c0d"
 
@@ -83,3 +83,23 @@ async def test_a_plain_whatsapp_channel_has_no_window_and_no_templates(fake: Fak
     assert (await client.send_message(text("971500000003", "Hello", "b-1"))).message_id
     (channel,) = await client.list_channels()
     assert channel["transport"] == "whatsapp"
+
+
+async def test_quick_reply_buttons_go_to_a_waba_channel_only(fake: FakeWazzup, client: WazzupClient) -> None:
+    chat = "971500000004"
+    fake.state.last_inbound[chat] = fake.now()
+    ask = SendMessageRequest(
+        channel_id=CHANNEL,
+        chat_id=chat,
+        text="Shall I confirm?",
+        buttons_object=quick_replies([{"text": "Yes, confirm", "payload": "confirm_yes"}]),
+    )
+    assert (await client.send_message(ask)).message_id
+    too_long = ask.model_copy(update={"buttons_object": {"buttons": [{"text": "x" * 21, "type": "text"}]}})
+    with pytest.raises(WazzupRejected):
+        await client.send_message(too_long)
+    fake.transport = "whatsapp"
+    with pytest.raises(WazzupRejected):
+        await client.send_message(ask)
+    (sent,) = fake.sent_to(chat)
+    assert sent["buttonsObject"] == {"buttons": [{"text": "Yes, confirm", "type": "text", "payload": "confirm_yes"}]}

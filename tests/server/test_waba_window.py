@@ -1,6 +1,7 @@
 """The 24-hour window on a WABA channel, through the webhook and the fakes (issue 13): inside it free text goes;
 after 25 hours a manager's reply answers 409 with the approved templates, the inbox offers them and a chosen one
-is sent; a bot part due outside the window is held, never refused by Wazzup."""
+is sent; a bot part due outside the window is held, never refused by Wazzup. The quotation summary carries yes/no
+buttons, and a press confirms the quotation like the typed answer."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
+from evals.fakes import Fakes
 from tests.support.inbox import DEMO_PASSWORD, connect, conversation_id, csrf_from, sign_in
 from tests.support.wazzup import NoorClient
 
@@ -146,3 +148,36 @@ async def test_a_bot_part_due_outside_the_window_is_held_not_sent(
     assert row["status"] == "held"
     assert "24-hour window" in row["last_error"]
     assert all(r.get("text") != "Late news" for r in await noor.settle(chat, 0.5))
+
+
+async def test_a_button_press_confirms_a_quotation(
+    noor: NoorClient, waba_service: str, service_database_url: str
+) -> None:
+    for _ in range(600):  # the worker's first catalog sync from Zoho
+        async with await connect(service_database_url) as conn:
+            synced = await (
+                await conn.execute("SELECT 1 FROM catalog_sync_state WHERE last_full_sync_at IS NOT NULL")
+            ).fetchone()
+        if synced:
+            break
+        await asyncio.sleep(0.1)
+    chat = "971500013004"
+    await noor.customer_writes(chat, "أبغى عرض سعر لـ ٢ من FC-ARCH-4D-BLK", name="Mohammed")
+    await noor.wait_for_replies(chat)
+    await noor.customer_writes(chat, "محمد العلي، شركة النخيل للتجارة، m.ali@nakheel-trading.ae، الخليج التجاري دبي")
+    summary = (await noor.wait_for_replies(chat, 2))[-1]
+    assert "2,835.00" in summary["text"]
+    buttons = summary["buttonsObject"]["buttons"]
+    assert [b["text"] for b in buttons] == ["نعم، أؤكد", "لا"]  # in the customer's language
+    assert all(len(b["text"]) <= 20 for b in buttons)
+
+    pressed = await noor.http.post(
+        f"{noor.wazzup_url}/_control/press", json={"chatId": chat, "messageId": summary["messageId"], "button": 0}
+    )
+    assert pressed.json()["delivered"]
+    sent = await noor.wait_for_replies(chat, 4)
+    assert sent[-1]["contentUri"]  # the quotation PDF: the press said yes
+    async with httpx.AsyncClient(timeout=30) as http:
+        orders = await Fakes(waba_service, http).sales_orders(chat)
+    assert len(orders) == 1
+    assert "buttonsObject" not in sent[-2]  # the confirmation asks nothing

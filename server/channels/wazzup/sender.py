@@ -26,6 +26,7 @@ from tools.wazzup import (
     WazzupRateLimited,
     WazzupStatus,
     WazzupWindowClosed,
+    quick_replies,
 )
 
 log = logging.getLogger(__name__)
@@ -46,7 +47,7 @@ UPDATE outbox SET status = 'sending', attempts = attempts + 1, updated_at = now(
      ORDER BY o.seq
      LIMIT %(limit)s
      FOR UPDATE SKIP LOCKED)
-RETURNING id, conversation_id, kind, text, content_uri, template_id, template_values, attempts
+RETURNING id, conversation_id, kind, text, content_uri, template_id, template_values, buttons, attempts
 """
 
 CHATS_SQL = f"""
@@ -98,6 +99,8 @@ class Sender(WokenLoop):
 
     async def _send_one(self, part: dict[str, Any], chat: dict[str, Any]) -> None:
         template = part["template_id"] is not None
+        # quick replies where the channel has them; elsewhere the text alone, which asks in words
+        buttons = part["buttons"] and not template and await self.waba.is_waba(chat["channel_id"])
         request = SendMessageRequest(
             channel_id=chat["channel_id"],
             chat_type=chat["chat_type"],
@@ -106,6 +109,7 @@ class Sender(WokenLoop):
             content_uri=part["content_uri"],
             template_id=part["template_id"],
             template_values=part["template_values"],
+            buttons_object=quick_replies(part["buttons"]) if buttons else None,
             crm_message_id=part["id"],
         )
         try:

@@ -22,7 +22,7 @@ from psycopg_pool import AsyncConnectionPool
 
 from agent.policies.business_hours import BusinessHours
 from agent.services.crm import CrmSync
-from prompts import load_followup_texts
+from prompts import load_texts
 from server.channels.wazzup.window import WINDOW_HOURS, WabaDirectory
 from server.loops import WokenLoop
 from server.storage.clock import clock_now
@@ -109,7 +109,7 @@ class FollowUpSender(WokenLoop):
         return queued
 
     async def _queue(self, conn: AsyncConnection[Any], row: dict[str, Any]) -> bool:
-        texts, version = load_followup_texts()
+        texts, version = load_texts("followups")
         language = row["language"] if row["language"] in texts else "en"
         wording = texts[language]
         name = row["customer_name"]
