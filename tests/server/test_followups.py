@@ -138,7 +138,7 @@ async def test_an_unanswered_quotation_gets_exactly_one_reminder_after_the_delay
     assert len(await noor.settle(chat, 1.0)) == 3  # one reminder, never a second
     noted = await wait_for_crm_note(service_database_url, f"followup:{sent['id']}")
     (deal,) = await fakes.deals(chat)
-    notes = (await fakes._zoho("crm", "GET", f"/Deals/{deal['id']}/Notes")).json()["data"]
+    notes = await fakes.notes("Deals", deal["id"])
     assert any(n["id"] == noted and "reminder about the quotation" in n["Note_Content"] for n in notes)
 
 

@@ -13,8 +13,11 @@ import httpx
 import pytest
 
 from evals.fakes import Fakes
+from server.channels.wazzup.window import WabaDirectory
 from tests.support.inbox import DEMO_PASSWORD, connect, conversation_id, csrf_from, sign_in
+from tests.support.live import free_port
 from tests.support.wazzup import NoorClient
+from tools.wazzup import WazzupClient, WazzupRetryableError
 
 
 @pytest.fixture(scope="module")
@@ -181,3 +184,12 @@ async def test_a_button_press_confirms_a_quotation(
         orders = await Fakes(waba_service, http).sales_orders(chat)
     assert len(orders) == 1
     assert "buttonsObject" not in sent[-2]  # the confirmation asks nothing
+
+
+async def test_an_unreachable_wazzup_is_a_retryable_error_not_a_crash() -> None:
+    waba = WabaDirectory(WazzupClient(f"http://127.0.0.1:{free_port()}/v3", "k", timeout=1.0))
+    try:
+        with pytest.raises(WazzupRetryableError):  # the sender backs off and retries; the inbox accepts the reply
+            await waba.is_waba("any-channel")
+    finally:
+        await waba.client.aclose()

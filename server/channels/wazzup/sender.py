@@ -99,22 +99,23 @@ class Sender(WokenLoop):
 
     async def _send_one(self, part: dict[str, Any], chat: dict[str, Any]) -> None:
         template = part["template_id"] is not None
-        # quick replies where the channel has them; elsewhere the text alone, which asks in words
-        buttons = part["buttons"] and not template and await self.waba.is_waba(chat["channel_id"])
-        request = SendMessageRequest(
-            channel_id=chat["channel_id"],
-            chat_type=chat["chat_type"],
-            chat_id=chat["chat_id"],
-            text=None if template else part["text"],
-            content_uri=part["content_uri"],
-            template_id=part["template_id"],
-            template_values=part["template_values"],
-            buttons_object=quick_replies(part["buttons"]) if buttons else None,
-            crm_message_id=part["id"],
-        )
         try:
-            if not template and not chat["window_open"] and await self.waba.is_waba(chat["channel_id"]):
+            # one channel lookup (cached): the window's rule and the quick replies only exist on WABA
+            waba = not template and await self.waba.is_waba(chat["channel_id"])
+            if waba and not chat["window_open"]:
                 raise WazzupWindowClosed(WINDOW_CLOSED_NOTE)  # refused before Wazzup would refuse it
+            request = SendMessageRequest(
+                channel_id=chat["channel_id"],
+                chat_type=chat["chat_type"],
+                chat_id=chat["chat_id"],
+                text=None if template else part["text"],
+                content_uri=part["content_uri"],
+                template_id=part["template_id"],
+                template_values=part["template_values"],
+                # elsewhere the text goes alone: it asks its question in words
+                buttons_object=quick_replies(part["buttons"]) if waba and part["buttons"] else None,
+                crm_message_id=part["id"],
+            )
             result = await self.client.send_message(request)
         except WazzupWindowClosed:
             await self._hold(part["id"])

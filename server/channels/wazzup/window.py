@@ -11,9 +11,10 @@ import asyncio
 import time
 from typing import Any
 
+import httpx
 from psycopg import AsyncConnection
 
-from tools.wazzup import WabaTemplate, WazzupClient
+from tools.wazzup import WabaTemplate, WazzupClient, WazzupRetryableError
 
 WINDOW_HOURS = 24
 WABA_TRANSPORT = "wapi"
@@ -45,10 +46,14 @@ class WabaDirectory:
         async with self._lock:
             if self._fetched_at is not None and time.monotonic() - self._fetched_at < self.ttl:
                 return
-            channels = await self.client.list_channels()
+            try:
+                channels = await self.client.list_channels()
+                waba = any(c.get("transport") == WABA_TRANSPORT for c in channels)
+                templates = [t for t in await self.client.list_templates() if t.approved] if waba else []
+            except httpx.HTTPError as exc:  # the sender retries it like a failed send; the inbox carries on
+                raise WazzupRetryableError(f"Wazzup channels or templates unavailable: {exc!r}") from exc
             self._transports = {str(c.get("channelId")): str(c.get("transport")) for c in channels}
-            waba = WABA_TRANSPORT in self._transports.values()
-            self._templates = [t for t in await self.client.list_templates() if t.approved] if waba else []
+            self._templates = templates
             self._fetched_at = time.monotonic()
 
     async def is_waba(self, channel_id: str) -> bool:

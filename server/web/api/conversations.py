@@ -5,6 +5,7 @@ Same auth as the inbox (server/web/auth.py): the session cookie (writes need `X-
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
@@ -19,7 +20,9 @@ from server.desk.escalations import TemplateChoice
 from server.storage import followups
 from server.web.auth import ApiSession
 from server.web.deps import Services, ServicesDep
-from tools.wazzup import WabaTemplate
+from tools.wazzup import WabaTemplate, WazzupError
+
+log = logging.getLogger(__name__)
 
 router = APIRouter(prefix="/api/v1/conversations", tags=["conversations"])
 
@@ -101,14 +104,22 @@ async def closed_window_templates(services: Services, conversation_id: int) -> l
         ).fetchone()
         if row is None:
             raise HTTPException(404, "no such conversation")
-        if await services.waba.free_text_allowed(conn, conversation_id, row["channel_id"]):
+        try:
+            if await services.waba.free_text_allowed(conn, conversation_id, row["channel_id"]):
+                return None
+            return await services.waba.templates(row["language"])
+        except WazzupError as exc:
+            # Unknown for now: the reply is accepted, and the sender holds it if the window turns out closed.
+            log.warning("cannot tell whether conversation %s is in its 24-hour window: %s", conversation_id, exc)
             return None
-    return await services.waba.templates(row["language"])
 
 
 async def chosen_template(services: Services, template_id: str, values: list[str]) -> tuple[TemplateChoice, str]:
     """The template to send and the text the customer will read; 422 for an unknown template or wrong values."""
-    template = await services.waba.by_id(template_id)
+    try:
+        template = await services.waba.by_id(template_id)
+    except WazzupError as exc:
+        raise HTTPException(503, "Wazzup cannot list the templates right now; try again in a minute") from exc
     if template is None:
         raise HTTPException(422, "no such approved template")
     values = [v.strip() for v in values]
