@@ -244,6 +244,15 @@ class Fakes:
             page += 1
         return deals
 
+    async def notes(self, module: str, record_id: str) -> list[dict[str, Any]]:
+        """The notes on one Zoho CRM record (e.g. a deal), as a Zoho user would list them."""
+        listed = await self._zoho("crm", "GET", f"/{module}/{record_id}/Notes")
+        if listed.status_code == 204:
+            return []
+        listed.raise_for_status()
+        notes: list[dict[str, Any]] = listed.json().get("data", [])
+        return notes
+
     async def telegram_sent(self) -> list[dict[str, Any]]:
         response = await self.http.get(f"{self.base}/telegram/sent")
         response.raise_for_status()

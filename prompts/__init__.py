@@ -144,3 +144,10 @@ class PromptSource:
     def templates(self, language: str) -> tuple[dict[str, Any], str]:
         prompt = self.prompt(f"offline-{language}")
         return _parse_templates(prompt.text), prompt.version
+
+
+@cache
+def load_texts(name: str) -> tuple[dict[str, dict[str, str]], str]:
+    """Short texts per language from prompts/<name>.toml (`followups`, `buttons`), and the file's version."""
+    text = (resources.files("prompts") / f"{name}.toml").read_text(encoding="utf-8")
+    return tomllib.loads(text), version_of(name, text)

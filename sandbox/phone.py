@@ -31,7 +31,7 @@ def phone_router(wazzup: FakeWazzup) -> APIRouter:
             lines.append(
                 {
                     "from": "noor",
-                    "text": sent.get("text"),
+                    "text": sent.get("text") or sent.get("templateText"),
                     "contentUri": sent.get("contentUri"),
                     "at": sent["receivedAt"],
                 }

@@ -9,6 +9,14 @@ Media: like Wazzup's store/CDN, the fake hosts the files customers send. ``POST 
 message; faults per file (``404``, ``500`` a number of times, ``slow``, ``oversized`` with or without
 Content-Length) exercise the downloader's limits, timeouts and retries; ``GET /_control/media/{id}`` counts
 the downloads.
+
+WABA: ``POST /_control/channel {"transport": "wapi"}`` turns the channel into a WhatsApp Business API one. Then
+free text (or a file) reaches a customer only within 24 hours of their last message (``/_control/inbound``, on
+the fake's clock, which follows ``POST /sandbox/clock/advance``); outside it the send is refused with
+``24_HOURS_EXCEEDED`` and only an approved template (``GET /v3/templates/whatsapp``; ``templateId`` +
+``templateValues``) goes through. Inside the window a text may carry quick-reply buttons (``buttonsObject``);
+``POST /_control/press {"chatId", "messageId", "button"}`` is the customer tapping one: its text arrives as their
+message.
 """
 
 from __future__ import annotations
@@ -16,12 +24,13 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+import re
 import time
 import uuid
 from collections import deque
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 import httpx
@@ -32,12 +41,72 @@ from pydantic import BaseModel, Field
 log = logging.getLogger(__name__)
 
 MAX_TEXT = 10_000
+MAX_BUTTONS = 10
+MAX_BUTTON_TEXT = 20
 Fault = Literal["429", "500", "timeout", "500_after_send"]
 MediaFault = Literal["404", "500", "slow", "oversized", "oversized_chunked"]
+Transport = Literal["whatsapp", "wapi"]
+WINDOW = timedelta(hours=24)
+TEMPLATE_VARIABLE = re.compile(r"\[\[(.*?)\]\]")
+
+# Approved WABA templates of the demo account (GET /v3/templates/whatsapp): one per follow-up and a neutral one
+# managers send to reopen a conversation, in the three languages; values fill the [[...]] in order.
+_TEMPLATE_TEXTS: dict[tuple[str, str], str] = {
+    ("noor_quote_reminder", "en"): "Hello [[name]], this is Noor from Treejar. Your quotation [[quote]] is ready"
+    " whenever you are: reply to this message and we will carry on.",
+    ("noor_quote_reminder", "ar"): "مرحباً [[name]]، معك نور من تري جار. عرض السعر [[quote]] جاهز متى ما احتجته:"
+    " رد على هذه الرسالة ونكمل معك.",
+    ("noor_quote_reminder", "ru"): "Здравствуйте, [[name]]! Это Нур из Treejar. Ваше коммерческое предложение"
+    " [[quote]] готово: ответьте на это сообщение, и мы продолжим.",
+    ("noor_cart_nudge", "en"): "Hello [[name]], this is Noor from Treejar. The furniture you were looking at is"
+    " still available: reply to this message and I will help you finish your selection.",
+    ("noor_cart_nudge", "ar"): "مرحباً [[name]]، معك نور من تري جار. الأثاث الذي اطلعت عليه ما زال متوفراً:"
+    " رد على هذه الرسالة وأساعدك تكمل اختيارك.",
+    ("noor_cart_nudge", "ru"): "Здравствуйте, [[name]]! Это Нур из Treejar. Мебель, которую вы смотрели, ещё в"
+    " наличии: ответьте на это сообщение, и я помогу завершить выбор.",
+    ("noor_reopen", "en"): "Hello [[name]], this is [[manager]] from Treejar about your request. Please reply to"
+    " this message so we can continue.",
+    ("noor_reopen", "ar"): "مرحباً [[name]]، معك [[manager]] من تري جار بخصوص طلبك. يرجى الرد على هذه الرسالة لنكمل.",
+    ("noor_reopen", "ru"): "Здравствуйте, [[name]]! Это [[manager]] из Treejar по вашему запросу. Ответьте,"
+    " пожалуйста, на это сообщение, чтобы мы продолжили.",
+}
 
 
-def _now_iso() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+def demo_templates(channel_id: str) -> list[dict[str, Any]]:
+    """The account's templates in Wazzup's shape (docs/contracts.md §1.2, WZ-TPL), an archived one included."""
+    found = []
+    for (name, language), text in sorted(_TEMPLATE_TEXTS.items()):
+        found.append(
+            {
+                "templateGuid": str(uuid.uuid5(uuid.NAMESPACE_URL, f"noor-template:{name}:{language}")),
+                "title": f"{name} ({language})",
+                "name": name,
+                "channels": [channel_id],
+                "category": "UTILITY" if name != "noor_reopen" else "MARKETING",
+                "language": language,
+                "status": "approved",
+                "components": [{"type": "BODY", "text": text}],
+                "templateCode": text,
+            }
+        )
+    found.append(
+        {
+            "templateGuid": str(uuid.uuid5(uuid.NAMESPACE_URL, "noor-template:old_promo:en")),
+            "title": "old_promo (en)",
+            "name": "old_promo",
+            "channels": [channel_id],
+            "category": "MARKETING",
+            "language": "en",
+            "status": "archived",
+            "components": [{"type": "BODY", "text": "Summer sale!"}],
+            "templateCode": "Summer sale!",
+        }
+    )
+    return found
+
+
+def _now_iso(at: datetime | None = None) -> str:
+    return (at or datetime.now(UTC)).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def _error(status: int, code: str, description: str, **extra: Any) -> JSONResponse:
@@ -51,9 +120,12 @@ class SentMessage:
     request: dict[str, Any]
     message_id: str
     received_at: str
+    template_text: str | None = None
+    """A template send: the text the customer reads, the template's [[...]] filled in."""
 
     def view(self) -> dict[str, Any]:
-        return {**self.request, "messageId": self.message_id, "receivedAt": self.received_at}
+        rendered = {"templateText": self.template_text} if self.template_text else {}
+        return {**self.request, "messageId": self.message_id, "receivedAt": self.received_at, **rendered}
 
 
 @dataclass
@@ -101,6 +173,8 @@ class FakeWazzupState:
     request_times: deque[float] = field(default_factory=deque)
     inbound: list[dict[str, Any]] = field(default_factory=list)
     media: dict[str, HostedMedia] = field(default_factory=dict)
+    last_inbound: dict[str, datetime] = field(default_factory=dict)
+    """When each customer last wrote (fake clock): a WABA channel's 24-hour window."""
 
 
 class MediaFaultRequest(BaseModel):
@@ -124,6 +198,18 @@ class OperatorRequest(BaseModel):
 
     chat_id: str = Field(alias="chatId", pattern=r"^\d{6,15}$")
     text: str
+
+
+class PressRequest(BaseModel):
+    """A customer tapping a quick-reply button under one of the bot's messages."""
+
+    chat_id: str = Field(alias="chatId", pattern=r"^\d{6,15}$")
+    message_id: str = Field(alias="messageId", description="The bot's message the buttons were under")
+    button: int = Field(default=0, ge=0, description="Which button, counted from 0")
+
+
+class ChannelRequest(BaseModel):
+    transport: Transport = Field(description="'wapi' makes the channel a WhatsApp Business API one: 24-hour window")
 
 
 class FaultRequest(BaseModel):
@@ -157,7 +243,17 @@ class FakeWazzup:
         self.media_stall_seconds = media_stall_seconds
         self.oversize_bytes = oversize_bytes
         self._tasks: set[asyncio.Task[None]] = set()
+        self.clock_offset = timedelta()
+        self.transport: Transport = "whatsapp"
+        self.templates = demo_templates(channel_id)
+        """The service's simulated time (POST /sandbox/clock/advance) minus the real time."""
         self.app = self._build_app()
+
+    def now(self) -> datetime:
+        return datetime.now(UTC) + self.clock_offset
+
+    def set_clock_offset(self, seconds: float) -> None:
+        self.clock_offset = timedelta(seconds=seconds)
 
     # --- what tests and people can look at -------------------------------------------------------
 
@@ -220,7 +316,7 @@ class FakeWazzup:
     def inbound_payload(self, request: InboundRequest) -> dict[str, Any]:
         item: dict[str, Any] = {
             "messageId": request.message_id or str(uuid.uuid4()),
-            "dateTime": _now_iso(),
+            "dateTime": _now_iso(self.now()),
             "channelId": self.channel_id,
             "chatType": "whatsapp",
             "chatId": request.chat_id,
@@ -265,10 +361,14 @@ class FakeWazzup:
             "channelId": request["channelId"],
             "chatType": request.get("chatType", "whatsapp"),
             "chatId": request["chatId"],
-            "type": "document" if request.get("contentUri") else "text",
+            "type": "document" if request.get("contentUri") else "wapi_template" if sent.template_text else "text",
             "isEcho": True,
             "status": "sent",
-            **({"text": request["text"]} if "text" in request else {"contentUri": request["contentUri"]}),
+            **(
+                {"contentUri": request["contentUri"]}
+                if request.get("contentUri")
+                else {"text": sent.template_text or request["text"]}
+            ),
         }
         self._later(self.echo_delay, {"messages": [echo]})
         delivered = {"messageId": sent.message_id, "timestamp": _now_iso(), "status": "delivered"}
@@ -314,10 +414,24 @@ class FakeWazzup:
         problem = self._validate(body)
         if problem is not None:
             return problem
+        template_text: str | None = None
+        if body.get("templateId"):
+            rendered = self._render_template(body)
+            if isinstance(rendered, JSONResponse):
+                return rendered
+            template_text = rendered
+        elif self._window_closed(str(body["chatId"])):
+            return _error(
+                400,
+                "24_HOURS_EXCEEDED",
+                "24 hours have passed since the client's last message: only a WABA template can be sent",
+            )
         crm_id = body.get("crmMessageId")
         if crm_id and self._repeated(str(crm_id)):
             return _error(400, "repeatedCrmMessageId", "You have already sent message with the same crmMessageId")
-        sent = SentMessage(request=body, message_id=str(uuid.uuid4()), received_at=_now_iso())
+        sent = SentMessage(
+            request=body, message_id=str(uuid.uuid4()), received_at=_now_iso(), template_text=template_text
+        )
         self.state.sent.append(sent)
         if crm_id:
             self.state.crm_ids[str(crm_id)] = time.monotonic()
@@ -337,11 +451,53 @@ class FakeWazzup:
         if body["chatType"] == "whatsapp" and not str(body["chatId"]).isdigit():
             return _error(400, "INVALID_MESSAGE_DATA", "chatId must be digits", data={"fields": ["chatId"]})
         has_text, has_content = bool(body.get("text")), bool(body.get("contentUri"))
+        if body.get("templateId"):
+            if has_text or has_content:
+                return _error(400, "INVALID_MESSAGE_DATA", "A template is sent without text or contentUri")
+            return None
         if has_text == has_content:
             return _error(400, "INVALID_MESSAGE_DATA", "Send either text or contentUri")
         if has_text and len(str(body["text"])) > MAX_TEXT:
             return _error(400, "TOO_LONG_TEXT", f"Text is longer than {MAX_TEXT} characters")
+        buttons = body.get("buttonsObject")
+        if buttons is not None and (
+            self.transport != "wapi"
+            or not isinstance(buttons, dict)
+            or not isinstance(buttons := buttons.get("buttons"), list)
+            or not 1 <= len(buttons) <= MAX_BUTTONS
+            or any(not 1 <= len(str(b.get("text") or "")) <= MAX_BUTTON_TEXT for b in buttons)
+        ):
+            return _error(
+                400,
+                "INVALID_MESSAGE_DATA",
+                f"buttonsObject: WABA only, 1 to {MAX_BUTTONS} buttons of at most {MAX_BUTTON_TEXT} characters",
+                data={"fields": ["buttonsObject"]},
+            )
         return None
+
+    def _window_closed(self, chat_id: str) -> bool:
+        if self.transport != "wapi":
+            return False  # a WhatsApp (QR) channel has no 24-hour rule
+        last = self.state.last_inbound.get(chat_id)
+        return last is None or self.now() - last >= WINDOW
+
+    def _render_template(self, body: dict[str, Any]) -> str | JSONResponse:
+        if self.transport != "wapi":
+            return _error(400, "WRONG_TRANSPORT", "Templates can only be sent to a WABA channel")
+        template = next((t for t in self.templates if t["templateGuid"] == body["templateId"]), None)
+        if template is None or template["status"] != "approved":
+            return _error(400, "TEMPLATE_REJECTED", "Template not found or not approved")
+        values = body.get("templateValues") or []
+        variables = TEMPLATE_VARIABLE.findall(template["templateCode"])
+        if not isinstance(values, list) or len(values) != len(variables) or not all(str(v).strip() for v in values):
+            return _error(
+                400,
+                "INVALID_MESSAGE_DATA",
+                f"templateValues must hold {len(variables)} non-empty values",
+                data={"fields": ["templateValues"]},
+            )
+        filled = iter(str(v) for v in values)
+        return TEMPLATE_VARIABLE.sub(lambda _: next(filled), template["templateCode"])
 
     async def _set_webhooks(self, request: Request) -> Response:
         if not self._authorised(request):
@@ -386,13 +542,24 @@ class FakeWazzup:
                 [
                     {
                         "channelId": self.channel_id,
-                        "transport": "whatsapp",
+                        "transport": self.transport,
                         "plainId": "97145550000",
                         "state": "active",
                         "name": "Treejar demo",
                     }
                 ]
             )
+
+        @app.get("/v3/templates/whatsapp")
+        async def templates(request: Request, limit: int = 100, offset: int = 0) -> Response:
+            if not self._authorised(request):
+                return Response(status_code=401)
+            return JSONResponse(self.templates[offset : offset + max(0, min(limit, 100))])
+
+        @app.post("/_control/channel")
+        async def channel(request: ChannelRequest) -> dict[str, Any]:
+            self.transport = request.transport
+            return {"channelId": self.channel_id, "transport": self.transport}
 
         @app.get("/sent")
         async def sent(chatId: str | None = None) -> list[dict[str, Any]]:
@@ -402,8 +569,23 @@ class FakeWazzup:
         async def inbound(request: InboundRequest) -> dict[str, Any]:
             payload = self.inbound_payload(request)
             self.state.inbound.append(payload)
+            self.state.last_inbound[request.chat_id] = self.now()
             status = await self.post_webhook(payload)
             return {"delivered": status == 200, "webhookStatus": status, "payload": payload}
+
+        @app.post("/_control/press")
+        async def press(request: PressRequest) -> Response:
+            # WhatsApp sends the button's text as the customer's message; the quoted message says which one
+            sent = next((m for m in self.state.sent if m.message_id == request.message_id), None)
+            buttons = ((sent.request.get("buttonsObject") or {}).get("buttons") or []) if sent else []
+            if sent is None or sent.request.get("chatId") != request.chat_id or request.button >= len(buttons):
+                return _error(404, "NOT_FOUND", "No such button under that message")
+            payload = self.inbound_payload(InboundRequest(chatId=request.chat_id, text=buttons[request.button]["text"]))
+            payload["messages"][0]["quotedMessage"] = {"messageId": request.message_id}
+            self.state.inbound.append(payload)
+            self.state.last_inbound[request.chat_id] = self.now()
+            status = await self.post_webhook(payload)
+            return JSONResponse({"delivered": status == 200, "webhookStatus": status, "payload": payload})
 
         @app.post("/_control/operator")
         async def operator(request: OperatorRequest) -> dict[str, Any]:

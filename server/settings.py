@@ -185,6 +185,28 @@ class Settings(BaseSettings):
         default=240.0, ge=0, description="Human mode ends after this long without messages (0: never)"
     )
 
+    # Follow-ups and the 24-hour window (issue 13): server/storage/followups.py, server/worker/jobs/followups.py
+    followups_enabled: bool = Field(default=True, description="Remind after quotations and nudge abandoned carts")
+    followup_quote_delay_hours: float = Field(
+        default=20.0, gt=0, description="A quotation nobody answered gets one reminder after this long"
+    )
+    followup_cart_delay_hours: float = Field(
+        default=3.0, gt=0, description="Products discussed without a quotation get one nudge after this long"
+    )
+    followup_timezone: str = Field(default="Asia/Dubai", description="The client's time zone for business hours")
+    followup_business_days: list[int] = Field(
+        default=[0, 1, 2, 3, 4], description="Days follow-ups may go out, Monday = 0 (the UAE week: Mon-Fri)"
+    )
+    followup_business_start_hour: int = Field(default=9, ge=0, le=23)
+    followup_business_end_hour: int = Field(default=18, ge=1, le=24)
+    followup_quote_template: str = Field(
+        default="noor_quote_reminder", description="WABA template for a reminder outside the 24-hour window"
+    )
+    followup_cart_template: str = Field(
+        default="noor_cart_nudge", description="WABA template for a nudge outside the 24-hour window"
+    )
+    followup_poll_seconds: float = Field(default=30.0, gt=0)
+
     @property
     def media_path(self) -> Path:
         return self.media_dir or self.data_dir / "media"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any
 
@@ -72,11 +73,52 @@ class SendMessageRequest(BaseModel):
     chat_id: str = Field(alias="chatId")
     text: str | None = None
     content_uri: str | None = Field(default=None, alias="contentUri")
+    template_id: str | None = Field(default=None, alias="templateId", description="A WABA template's templateGuid")
+    template_values: list[str] | None = Field(
+        default=None, alias="templateValues", description="The template's [[...]] values, in order"
+    )
+    buttons_object: dict[str, Any] | None = Field(
+        default=None, alias="buttonsObject", description="WABA quick replies: {buttons: [{text, type, payload}]}"
+    )
     crm_message_id: str | None = Field(default=None, alias="crmMessageId")
     clear_unanswered: bool = Field(default=False, alias="clearUnanswered")
 
     def body(self) -> dict[str, Any]:
         return self.model_dump(by_alias=True, exclude_none=True)
+
+
+def quick_replies(buttons: list[dict[str, str]]) -> dict[str, Any]:
+    """A `buttonsObject` of WABA quick replies (at most 10, labels of at most 20 characters; docs/contracts.md §1.5)."""
+    return {"buttons": [{"text": b["text"][:20], "type": "text", "payload": b["payload"]} for b in buttons[:10]]}
+
+
+TEMPLATE_VARIABLE = re.compile(r"\[\[(.*?)\]\]")
+
+
+class WabaTemplate(_WazzupModel):
+    """One item of `GET /v3/templates/whatsapp` (docs/contracts.md §1.2, §1.6)."""
+
+    template_guid: str = Field(alias="templateGuid", min_length=1)
+    name: str
+    title: str | None = None
+    language: str | None = None
+    category: str | None = None
+    status: str = ""
+    template_code: str = Field(default="", alias="templateCode")
+
+    @property
+    def approved(self) -> bool:
+        return self.status.lower() == "approved"  # the live API answers in lower case; "archived" is listed too
+
+    @property
+    def variables(self) -> list[str]:
+        """The names between [[...]], in the order templateValues fills them."""
+        return TEMPLATE_VARIABLE.findall(self.template_code)
+
+    def render(self, values: list[str]) -> str:
+        """The text the customer reads (for our transcript)."""
+        filled = iter(values)
+        return TEMPLATE_VARIABLE.sub(lambda match: next(filled, match.group(0)), self.template_code)
 
 
 class SendResult(BaseModel):
@@ -111,6 +153,13 @@ class WazzupDuplicate(WazzupError):
 
 class WazzupRejected(WazzupError):
     """A permanent refusal (bad data, channel unavailable, bad key...)."""
+
+
+class WazzupWindowClosed(WazzupRejected):
+    """A WABA channel refused free text: the customer last wrote more than 24 hours ago; only a template goes."""
+
+
+WINDOW_CLOSED_CODES = frozenset({"24_HOURS_EXCEEDED"})
 
 
 def _retry_after(response: httpx.Response) -> float | None:
@@ -164,6 +213,8 @@ class WazzupClient:
             raise WazzupRetryableError(message, status=response.status_code, code=code)
         if code and code.lower().replace("_", "") == "repeatedcrmmessageid":
             raise WazzupDuplicate(message, status=response.status_code, code=code)
+        if code in WINDOW_CLOSED_CODES:
+            raise WazzupWindowClosed(message, status=response.status_code, code=code)
         raise WazzupRejected(message, status=response.status_code, code=code)
 
     @staticmethod
@@ -194,3 +245,18 @@ class WazzupClient:
         response.raise_for_status()
         channels: list[dict[str, Any]] = response.json()
         return channels
+
+    async def list_templates(self, page_size: int = 100) -> list[WabaTemplate]:
+        """Every WABA template of the account (approved or not: filter on `approved`), page by page."""
+        found: list[WabaTemplate] = []
+        while True:
+            response = await self._http.get(
+                f"{self._base_url}/templates/whatsapp",
+                params={"limit": page_size, "offset": len(found)},
+                headers=self._headers,
+            )
+            response.raise_for_status()
+            page = [WabaTemplate.model_validate(item) for item in response.json()]
+            found += page
+            if len(page) < page_size:
+                return found

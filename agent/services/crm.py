@@ -446,6 +446,31 @@ class CrmSync:
             content=content,
         )
 
+    async def note_followup(self, thread_id: str, *, key: str, content: str) -> str | None:
+        """A follow-up's note on the thread's deal, else its contact (once per key); None when the thread has
+        neither in the CRM yet."""
+        deal = await self.current_deal(thread_id)
+        if deal is not None:
+            module, record_id = "Deals", deal.deal_id
+        else:
+            async with self.pool.connection() as conn:
+                row = await (
+                    await conn.execute("SELECT contact_id FROM crm_contacts WHERE thread_id = %s", (thread_id,))
+                ).fetchone()
+            if row is None:
+                return None
+            module, record_id = "Contacts", str(row["contact_id"])
+        return await write_note_once(
+            self.pool,
+            self.crm,
+            key=key,
+            thread_id=thread_id,
+            module=module,
+            record_id=record_id,
+            title="Noor: follow-up",
+            content=content,
+        )
+
     async def note_escalation(
         self,
         thread_id: str,

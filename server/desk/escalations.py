@@ -29,6 +29,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from psycopg import AsyncConnection
+from psycopg.types.json import Jsonb
 from psycopg_pool import AsyncConnectionPool
 
 from agent.policies.escalation import EscalationDecision
@@ -216,12 +217,27 @@ class QueuedReply:
     created: bool
 
 
+@dataclass(frozen=True)
+class TemplateChoice:
+    """A WABA template a manager sends when the 24-hour window is closed: what goes to Wazzup."""
+
+    template_id: str
+    values: list[str]
+
+
 async def queue_reply(
-    conn: AsyncConnection[Any], conversation_id: int, manager_id: str, text: str, reply_id: str | None = None
+    conn: AsyncConnection[Any],
+    conversation_id: int,
+    manager_id: str,
+    text: str,
+    reply_id: str | None = None,
+    *,
+    template: TemplateChoice | None = None,
 ) -> QueuedReply:
     """A manager's reply: an outbox row (sent through Wazzup by the sender) and a transcript row.
 
     Replying takes the thread if the bot held it. `reply_id` (one per form) makes a double submit harmless.
+    With `template`, the template is sent and `text` (the template filled in) is what the transcript shows.
     """
     text = text.strip()
     if not text:
@@ -235,9 +251,15 @@ async def queue_reply(
             await take_thread(conn, conversation_id, manager_id)
         inserted = await (
             await conn.execute(
-                "INSERT INTO outbox (id, conversation_id, kind, text) VALUES (%s, %s, 'text', %s)"
-                " ON CONFLICT (id) DO NOTHING RETURNING id",
-                (outbox_id, conversation_id, text),
+                "INSERT INTO outbox (id, conversation_id, kind, text, template_id, template_values)"
+                " VALUES (%s, %s, 'text', %s, %s, %s) ON CONFLICT (id) DO NOTHING RETURNING id",
+                (
+                    outbox_id,
+                    conversation_id,
+                    text,
+                    template.template_id if template else None,
+                    Jsonb(template.values) if template else None,
+                ),
             )
         ).fetchone()
         if inserted is None:
@@ -245,8 +267,8 @@ async def queue_reply(
         row = await (
             await conn.execute(
                 "INSERT INTO messages (conversation_id, direction, author, kind, text, status, outbox_id, manager_id)"
-                " VALUES (%s, 'out', 'manager', 'text', %s, 'queued', %s, %s) RETURNING id",
-                (conversation_id, text, outbox_id, manager_id),
+                " VALUES (%s, 'out', 'manager', %s, %s, 'queued', %s, %s) RETURNING id",
+                (conversation_id, "template" if template else "text", text, outbox_id, manager_id),
             )
         ).fetchone()
         assert row is not None

@@ -7,6 +7,8 @@ from typing import Any, Literal
 
 from psycopg import AsyncConnection
 
+from server.storage.followups import list_followups
+
 ThreadFilter = Literal["escalated", "mine", "all"]
 _FILTERS: dict[str, str] = {
     "escalated": "(e.id IS NOT NULL OR c.mode = 'human')",
@@ -98,6 +100,7 @@ async def thread_detail(conn: AsyncConnection[Any], conversation_id: int) -> dic
         | {"missed": [rule for rule in r["rules"] if rule["status"] == "judged" and rule["score"] < rule["max"]]}
         for r in reviews
     ]
+    detail["followups"] = await list_followups(conn, conversation_id)
     detail.update(await _commerce(conn, str(detail["thread_id"])))
     return detail
 

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from server.logs import mask_personal_data_in_logs
 from server.settings import DEMO_INBOX_PASSWORD, Settings, get_settings
+from server.storage.clock import clock_offset_seconds
 from server.storage.database import make_pool, resolve_database_url
 from server.storage.migrations import prepare_database
 
@@ -45,6 +46,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from server.web.errors import install_error_handlers
     from server.web.inbox_ui import router as inbox_router
     from server.web.media import media_router
+    from server.web.sandbox_clock import sandbox_clock_router
     from server.worker.supervisor import WorkerSupervisor
 
     settings = settings or get_settings()
@@ -67,6 +69,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if settings.sandbox:  # demo accounts exist only in demo mode; production accounts: `noor managers create`
             async with pool.connection() as conn, conn.transaction():
                 await seed_managers(conn, demo_managers(), demo_password=password)
+                app.state.sandbox.wazzup.set_clock_offset(await clock_offset_seconds(conn))  # after a restart
         else:  # a database an earlier demo ran on keeps its accounts, but not their public password
             async with pool.connection() as conn:
                 revoked = await revoke_password(conn, DEMO_INBOX_PASSWORD)
@@ -90,6 +93,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             model=model,
             deliveries=deliveries,
             workers=workers,
+            waba=wazzup.waba(),
         )
         log.info(
             "noor is up: model=%s sandbox=%s worker processes=%s",
@@ -105,6 +109,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await deliveries.stop()
             await startup_checks.stop()
             await catalog.stop()
+            await wazzup.aclose()
             await pool.close()
 
     app = FastAPI(
@@ -114,7 +119,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     install_error_handlers(app)
-    channel: Channel = WazzupChannel(settings)
+    wazzup = WazzupChannel(settings)
+    channel: Channel = wazzup
     app.include_router(channel.webhook_router(lambda: app.state.services.deliveries))
     app.include_router(health.router)
     app.include_router(inbox_router)  # managers' inbox (/inbox) and its /api/v1
@@ -133,4 +139,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             channel_id=settings.wazzup_channel_id,
         )
         app.state.sandbox.mount(app)
+        app.include_router(sandbox_clock_router(app.state.sandbox.wazzup.set_clock_offset))
     return app

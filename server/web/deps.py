@@ -10,6 +10,7 @@ from psycopg_pool import AsyncConnectionPool
 
 from agent.models.base import SalesModel
 from server.channels.wazzup.deliveries import DeliveryWriter
+from server.channels.wazzup.window import WabaDirectory
 from server.settings import Settings
 from server.worker.supervisor import WorkerSupervisor
 
@@ -23,6 +24,8 @@ class Services:
     deliveries: DeliveryWriter
     workers: WorkerSupervisor | None
     """None on an API-only node: `noor worker` processes elsewhere run the turns."""
+    waba: WabaDirectory
+    """The 24-hour window's rules: whether the channel is a WABA one, and its approved templates."""
 
 
 def get_services(request: Request) -> Services:

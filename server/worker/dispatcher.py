@@ -17,6 +17,7 @@ from typing import Any
 from psycopg_pool import AsyncConnectionPool
 
 from server.storage.checkpoints import prune_checkpoints
+from server.storage.followups import FollowUpCadence
 from server.worker.turns import (
     HandBack,
     PendingTurn,
@@ -71,6 +72,7 @@ class Dispatcher:
         poll_interval_seconds: float = 0.25,
         on_reply_queued: Callable[[], None] = lambda: None,
         checkpoints_kept: int = 10,
+        followups: FollowUpCadence | None = None,
     ) -> None:
         self.pool = pool
         self.runner = runner
@@ -80,6 +82,7 @@ class Dispatcher:
         self.poll_interval = poll_interval_seconds
         self.on_reply_queued = on_reply_queued
         self.checkpoints_kept = checkpoints_kept
+        self.followups = followups
         self._wake = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
         self._stopping = False
@@ -178,7 +181,7 @@ class Dispatcher:
 
     async def _complete(self, turn: PendingTurn, result: TurnResult) -> None:
         async with self.pool.connection() as conn:
-            queued = await complete_turn(conn, turn, result)
+            queued = await complete_turn(conn, turn, result, self.followups)
             if self.checkpoints_kept:
                 await prune_checkpoints(conn, turn.thread_id, self.checkpoints_kept)
         if queued:

@@ -22,6 +22,7 @@ from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver
 from agent.context import Context
 from agent.models.base import SalesModel
 from agent.models.offline import OfflineModel
+from agent.policies.business_hours import BusinessHours
 from agent.quality.offline import OfflineReviewer
 from agent.quality.review import Reviewer
 from graphs.sales import builder as sales_builder
@@ -39,9 +40,11 @@ from server.desk.quality import QualityStore
 from server.settings import Settings
 from server.storage.conversations import WORK_CHANNEL
 from server.storage.database import make_pool
+from server.storage.followups import FollowUpCadence
 from server.worker.dispatcher import Dispatcher
 from server.worker.heartbeat import Heartbeat
 from server.worker.jobs.alerts import AlertDispatcher, PostgresAlertDeduper
+from server.worker.jobs.followups import FollowUpSender, FollowUpTemplates
 from server.worker.jobs.idle_release import IdleReleaser
 from server.worker.jobs.quality_alerts import LowScoreAlerter
 from server.worker.jobs.quality_review import QualityReviewer
@@ -66,7 +69,8 @@ class Pipeline:
         self.prompts = prompts
         self.database_url = database_url
         self.pool = make_pool(database_url, max_size=settings.workers * 3 + 4)
-        self.channel: Channel = WazzupChannel(settings)
+        wazzup = WazzupChannel(settings)
+        self.channel: Channel = wazzup
         self.sender = self.channel.sender(self.pool)
         # this process's catalog index and knowledge base; the scheduled Zoho sync runs here (one worker at a time)
         self.catalog = CatalogService(settings, self.pool, database_url, sync=True)
@@ -93,11 +97,33 @@ class Pipeline:
             poll_interval_seconds=settings.poll_interval_seconds,
             on_reply_queued=self.sender.wake,
             checkpoints_kept=settings.checkpoints_kept,
+            followups=FollowUpCadence(settings.followup_quote_delay_hours, settings.followup_cart_delay_hours)
+            if settings.followups_enabled
+            else None,
         )
         self.ingestor = self.channel.ingestor(self.pool, self.dispatcher.wake, settings.poll_interval_seconds)
         idle_seconds = settings.human_idle_release_minutes * 60
         self.releaser = IdleReleaser(  # always there: idle release may be turned on at run time
             self.pool, idle_seconds, self.dispatcher.wake, poll_interval_seconds=min(60.0, idle_seconds / 4 or 60.0)
+        )
+        # reminders after quotations and nudges after abandoned carts (issue 13), in business hours only
+        self.followups = (
+            FollowUpSender(
+                self.pool,
+                wazzup.waba(),
+                BusinessHours(
+                    timezone=settings.followup_timezone,
+                    days=frozenset(settings.followup_business_days),
+                    start_hour=settings.followup_business_start_hour,
+                    end_hour=settings.followup_business_end_hour,
+                ),
+                FollowUpTemplates(settings.followup_quote_template, settings.followup_cart_template),
+                crm=context.commerce.crm if context.commerce else None,
+                on_queued=self.sender.wake,
+                poll_interval_seconds=settings.followup_poll_seconds,
+            )
+            if settings.followups_enabled
+            else None
         )
         self.telegram = TelegramClient(
             settings.telegram_api_url,
@@ -191,7 +217,7 @@ class Pipeline:
         self._warm_up = asyncio.create_task(self.media.warm_up(), name="speech-warm-up")
         for reviewing in self.quality:
             reviewing.start()
-        for job in (self.low_scores, self.weekly_report):
+        for job in (self.low_scores, self.weekly_report, self.followups):
             if job:
                 job.start()
         self.retention.start()
@@ -208,7 +234,7 @@ class Pipeline:
             await asyncio.gather(self._warm_up, return_exceptions=True)
         await self.alerts.stop()
         await self.retention.stop()
-        for job in (self.low_scores, self.weekly_report):
+        for job in (self.low_scores, self.weekly_report, self.followups):
             if job:
                 await job.stop()
         for reviewing in self.quality:

@@ -26,7 +26,9 @@ from agent.models.base import ReplyBrief
 from agent.models.offline import OfflineModel
 from agent.policies.media import decide
 from agent.state import InboundItem, MediaNote, SalesState, TurnInput, TurnOutput
+from prompts import load_texts
 from server.storage.conversations import take_over
+from server.storage.followups import FollowUpCadence, schedule_after_turn
 
 if TYPE_CHECKING:
     from server.worker.media import MediaService
@@ -242,9 +244,29 @@ async def open_turn(conn: AsyncConnection[Any], conversation: dict[str, Any]) ->
     )
 
 
-async def complete_turn(conn: AsyncConnection[Any], turn: PendingTurn, result: TurnResult) -> bool:
+CONFIRMATION_FACTS = frozenset({"quote_confirm"})
+"""Replies that end on a yes/no question: the quotation summary waiting for "yes" (agent/nodes/quote.py)."""
+
+
+def reply_buttons(output: TurnOutput) -> list[dict[str, str]] | None:
+    """Yes/no quick replies under a reply that asks for a confirmation, in the customer's language (else None)."""
+    facts = cast(dict[str, Any], output).get("facts") or {}
+    if facts.get("kind") not in CONFIRMATION_FACTS:
+        return None
+    labels, _ = load_texts("buttons")
+    words = labels.get(output["language"], labels["en"])
+    return [
+        {"text": words["confirm_yes"], "payload": "confirm_yes"},
+        {"text": words["confirm_no"], "payload": "confirm_no"},
+    ]
+
+
+async def complete_turn(
+    conn: AsyncConnection[Any], turn: PendingTurn, result: TurnResult, followups: FollowUpCadence | None = None
+) -> bool:
     """Queue the reply and mark the inbound answered, in one transaction. False when a person took the
-    thread meanwhile: then nothing is sent."""
+    thread meanwhile: then nothing is sent. With `followups`, the follow-up this turn calls for is scheduled
+    (and the ones waiting for the customer's answer are superseded) in the same transaction."""
     output = result.output
     async with conn.transaction():
         mode = await (
@@ -254,11 +276,14 @@ async def complete_turn(conn: AsyncConnection[Any], turn: PendingTurn, result: T
         if bot_mode:
             meta = output["reply_meta"]
             facts = cast(dict[str, Any], output).get("facts")  # what the reply was allowed to state (quality review)
-            for number, part in enumerate(output["reply_parts"], start=1):
+            parts = output["reply_parts"]
+            texts = [number for number, part in enumerate(parts, start=1) if part["text"]]
+            buttons = reply_buttons(output)
+            for number, part in enumerate(parts, start=1):
                 outbox_id = f"{turn.turn_id}-{number}"
                 await conn.execute(
-                    "INSERT INTO outbox (id, conversation_id, turn_id, kind, text, content_uri)"
-                    " VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (id) DO NOTHING",
+                    "INSERT INTO outbox (id, conversation_id, turn_id, kind, text, content_uri, buttons)"
+                    " VALUES (%s, %s, %s, %s, %s, %s, %s) ON CONFLICT (id) DO NOTHING",
                     (
                         outbox_id,
                         turn.conversation_id,
@@ -266,6 +291,7 @@ async def complete_turn(conn: AsyncConnection[Any], turn: PendingTurn, result: T
                         part["kind"],
                         part["text"],
                         part["content_uri"],
+                        Jsonb(buttons) if buttons and texts and number == texts[-1] else None,
                     ),
                 )
                 first = number == 1
@@ -294,6 +320,8 @@ async def complete_turn(conn: AsyncConnection[Any], turn: PendingTurn, result: T
                 "UPDATE conversations SET language = %s, next_turn_at = NULL, updated_at = now() WHERE id = %s",
                 (output["language"], turn.conversation_id),
             )
+            if followups is not None:
+                await schedule_after_turn(conn, turn.conversation_id, turn.thread_id, output, followups)
         await conn.execute(
             "UPDATE messages SET status = CASE WHEN status = 'pending' THEN %s ELSE status END, turn_id = %s"
             " WHERE id = ANY(%s)",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
+from datetime import datetime
 from typing import Any
 
 import httpx
@@ -65,6 +66,19 @@ class NoorClient:
         assert response.status_code == 200, response.text
         return item
 
+    async def customer_writes(self, chat_id: str, text: str, name: str = "Customer") -> None:
+        """A customer writing through the fake Wazzup (which then knows their 24-hour window opened)."""
+        response = await self.http.post(
+            f"{self.wazzup_url}/_control/inbound", json={"chatId": chat_id, "text": text, "name": name}
+        )
+        response.raise_for_status()
+        assert response.json()["delivered"], response.text
+
+    async def use_waba_channel(self) -> None:
+        """Make the fake's channel a WhatsApp Business API one (24-hour window, templates)."""
+        response = await self.http.post(f"{self.wazzup_url}/_control/channel", json={"transport": "wapi"})
+        response.raise_for_status()
+
     async def sent(self, chat_id: str) -> list[dict[str, Any]]:
         response = await self.http.get(f"{self.wazzup_url}/sent", params={"chatId": chat_id})
         response.raise_for_status()
@@ -91,6 +105,19 @@ class NoorClient:
             body["stall_seconds"] = stall_seconds
         response = await self.http.post(f"{self.wazzup_url}/_control/faults", json=body)
         response.raise_for_status()
+
+    async def advance_clock(self, hours: float) -> dict[str, Any]:
+        """Move the service's clock forward (the sandbox's POST /sandbox/clock/advance)."""
+        response = await self.http.post(f"{self.url}/sandbox/clock/advance", json={"hours": hours})
+        response.raise_for_status()
+        moved: dict[str, Any] = response.json()
+        return moved
+
+    async def set_clock(self, at: datetime) -> dict[str, Any]:
+        response = await self.http.post(f"{self.url}/sandbox/clock/set", json={"at": at.isoformat()})
+        response.raise_for_status()
+        moved: dict[str, Any] = response.json()
+        return moved
 
     async def health(self) -> httpx.Response:
         return await self.http.get(f"{self.url}/health")

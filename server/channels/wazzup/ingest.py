@@ -119,10 +119,10 @@ WITH event AS (
     RETURNING id
 ), conversation AS (
     INSERT INTO conversations (channel_id, chat_id, chat_type, thread_id, customer_name, last_inbound_at)
-    SELECT %(channel)s, %(chat)s, %(chat_type)s, %(thread)s, %(name)s, now() FROM event
+    SELECT %(channel)s, %(chat)s, %(chat_type)s, %(thread)s, %(name)s, noor_now() FROM event
     ON CONFLICT (channel_id, chat_id) DO UPDATE SET
         customer_name = COALESCE(conversations.customer_name, EXCLUDED.customer_name),
-        last_inbound_at = now(), updated_at = now()
+        last_inbound_at = noor_now(), updated_at = now()
     RETURNING id, mode
 ), message AS (
     INSERT INTO messages (conversation_id, direction, author, kind, text, content_uri,

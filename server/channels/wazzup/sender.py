@@ -1,5 +1,8 @@
 """The sender: delivers outbox parts to Wazzup in order per conversation, exactly once.
 
+On a WABA channel free text never leaves outside the customer's 24-hour window: such a part is 'held' (shown in
+the inbox) rather than refused by Wazzup; a template part (template_id) is sent as the template.
+
 Each part's stable outbox id is Wazzup's crmMessageId, so a retry after a 429, a 5xx or a timeout is
 recognised by Wazzup ("repeatedCrmMessageId") instead of sending twice.
 """
@@ -13,6 +16,7 @@ from typing import Any
 from psycopg_pool import AsyncConnectionPool
 
 from server.channels.wazzup.ingest import apply_status
+from server.channels.wazzup.window import WINDOW_HOURS, WabaDirectory
 from server.loops import WokenLoop
 from tools.wazzup import (
     SendMessageRequest,
@@ -21,6 +25,8 @@ from tools.wazzup import (
     WazzupError,
     WazzupRateLimited,
     WazzupStatus,
+    WazzupWindowClosed,
+    quick_replies,
 )
 
 log = logging.getLogger(__name__)
@@ -41,8 +47,16 @@ UPDATE outbox SET status = 'sending', attempts = attempts + 1, updated_at = now(
      ORDER BY o.seq
      LIMIT %(limit)s
      FOR UPDATE SKIP LOCKED)
-RETURNING id, conversation_id, kind, text, content_uri, attempts
+RETURNING id, conversation_id, kind, text, content_uri, template_id, template_values, buttons, attempts
 """
+
+CHATS_SQL = f"""
+SELECT id, channel_id, chat_id, chat_type,
+       COALESCE(last_inbound_at > noor_now() - interval '{WINDOW_HOURS} hours', false) AS window_open
+  FROM conversations WHERE id = ANY(%s)
+"""
+
+WINDOW_CLOSED_NOTE = "held: the customer's 24-hour window is closed and free text cannot be sent; send a template"
 
 
 class Sender(WokenLoop):
@@ -50,6 +64,7 @@ class Sender(WokenLoop):
         self,
         pool: AsyncConnectionPool[Any],
         client: WazzupClient,
+        waba: WabaDirectory,
         *,
         max_attempts: int = 8,
         backoff_seconds: float = 0.5,
@@ -60,6 +75,7 @@ class Sender(WokenLoop):
         super().__init__("sender", poll_interval_seconds)
         self.pool = pool
         self.client = client
+        self.waba = waba
         self.max_attempts = max_attempts
         self.backoff = backoff_seconds
         self.backoff_cap = backoff_cap_seconds
@@ -76,27 +92,33 @@ class Sender(WokenLoop):
                 return 0
             chats = {
                 r["id"]: r
-                for r in await (
-                    await conn.execute(
-                        "SELECT id, channel_id, chat_id, chat_type FROM conversations WHERE id = ANY(%s)",
-                        ([row["conversation_id"] for row in rows],),
-                    )
-                ).fetchall()
+                for r in await (await conn.execute(CHATS_SQL, ([row["conversation_id"] for row in rows],))).fetchall()
             }
         await asyncio.gather(*(self._send_one(dict(row), chats[row["conversation_id"]]) for row in rows))
         return len(rows)
 
     async def _send_one(self, part: dict[str, Any], chat: dict[str, Any]) -> None:
-        request = SendMessageRequest(
-            channel_id=chat["channel_id"],
-            chat_type=chat["chat_type"],
-            chat_id=chat["chat_id"],
-            text=part["text"],
-            content_uri=part["content_uri"],
-            crm_message_id=part["id"],
-        )
+        template = part["template_id"] is not None
         try:
+            # one channel lookup (cached): the window's rule and the quick replies only exist on WABA
+            waba = not template and await self.waba.is_waba(chat["channel_id"])
+            if waba and not chat["window_open"]:
+                raise WazzupWindowClosed(WINDOW_CLOSED_NOTE)  # refused before Wazzup would refuse it
+            request = SendMessageRequest(
+                channel_id=chat["channel_id"],
+                chat_type=chat["chat_type"],
+                chat_id=chat["chat_id"],
+                text=None if template else part["text"],
+                content_uri=part["content_uri"],
+                template_id=part["template_id"],
+                template_values=part["template_values"],
+                # elsewhere the text goes alone: it asks its question in words
+                buttons_object=quick_replies(part["buttons"]) if waba and part["buttons"] else None,
+                crm_message_id=part["id"],
+            )
             result = await self.client.send_message(request)
+        except WazzupWindowClosed:
+            await self._hold(part["id"])
         except WazzupDuplicate:
             # Wazzup already has this crmMessageId: an earlier attempt went through. Its echo brings the id.
             await self._mark_sent(part["id"], None, note="already accepted by Wazzup (repeated crmMessageId)")
@@ -127,6 +149,16 @@ class Sender(WokenLoop):
                 ).fetchall()
                 for row in early:
                     await apply_status(conn, WazzupStatus.model_validate(row["payload"]))
+
+    async def _hold(self, outbox_id: str) -> None:
+        """Free text the window no longer allows waits, visibly, for a person (or a template) instead."""
+        log.info("outbox %s held: the 24-hour window is closed", outbox_id)
+        async with self.pool.connection() as conn:
+            await conn.execute(
+                "UPDATE outbox SET status = 'held', last_error = %s, lease_until = NULL, updated_at = now()"
+                " WHERE id = %s",
+                (WINDOW_CLOSED_NOTE, outbox_id),
+            )
 
     def _delay(self, attempts: int, exc: WazzupError) -> float:
         if isinstance(exc, WazzupRateLimited) and exc.retry_after:

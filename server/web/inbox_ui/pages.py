@@ -18,7 +18,8 @@ from agent.policies.escalation import REASON_LABELS
 from server.desk import escalations, threads
 from server.desk.login_throttle import LoginThrottled
 from server.desk.managers import Session, create_session, end_session
-from server.web.api.conversations import author_name, dubai_time
+from server.storage import followups
+from server.web.api.conversations import author_name, chosen_template, closed_window_templates, dubai_time
 from server.web.auth import (
     LOGIN_CSRF_COOKIE,
     clear_session_cookie,
@@ -194,6 +195,18 @@ async def thread_page(request: Request, conversation_id: int) -> Response:
     services, session = await _session(request)
     if session is None:
         return _to_login(request)
+    return await _thread(request, services, session, conversation_id)
+
+
+def _template_defaults(variable: str, customer_name: str | None, manager_name: str) -> str:
+    """What a template's [[...]] most likely holds, to save typing; the manager can change it."""
+    return {"name": customer_name or "", "manager": manager_name}.get(variable, "")
+
+
+async def _thread(
+    request: Request, services: Services, session: Session, conversation_id: int, *, status_code: int = 200
+) -> Response:
+    window_templates = await closed_window_templates(services, conversation_id)
     async with services.pool.connection() as conn:
         detail = await threads.thread_detail(conn, conversation_id)
         if detail is None:
@@ -212,7 +225,10 @@ async def thread_page(request: Request, conversation_id: int) -> Response:
             "files": files,
             "last_id": messages[-1]["id"] if messages else 0,
             "reply_id": uuid.uuid4().hex,
+            "window_templates": window_templates,
+            "template_default": _template_defaults,
         },
+        status_code=status_code,
     )
 
 
@@ -220,12 +236,38 @@ async def thread_page(request: Request, conversation_id: int) -> Response:
 async def reply(request: Request, conversation_id: int) -> Response:
     services, session, form = await _form_session(request)
     text = form.get("text", "").strip()
+    if text and await closed_window_templates(services, conversation_id) is not None:
+        # WhatsApp would refuse free text: the page answers 409 and offers the templates instead
+        return await _thread(request, services, session, conversation_id, status_code=409)
     if text:
         async with services.pool.connection() as conn:
             try:
                 await escalations.queue_reply(conn, conversation_id, session.manager.id, text, form.get("reply_id"))
             except escalations.NoSuchConversation:
                 raise HTTPException(404, "no such conversation") from None
+    return RedirectResponse(f"/inbox/threads/{conversation_id}", status_code=303)
+
+
+@router.post("/threads/{conversation_id}/template")
+async def send_template(request: Request, conversation_id: int) -> Response:
+    services, session, form = await _form_session(request)
+    values = [form[key] for key in sorted((k for k in form if k.startswith("value_")), key=lambda k: int(k[6:]))]
+    choice, text = await chosen_template(services, form.get("template_id", ""), values)
+    async with services.pool.connection() as conn:
+        try:
+            await escalations.queue_reply(
+                conn, conversation_id, session.manager.id, text, form.get("reply_id"), template=choice
+            )
+        except escalations.NoSuchConversation:
+            raise HTTPException(404, "no such conversation") from None
+    return RedirectResponse(f"/inbox/threads/{conversation_id}", status_code=303)
+
+
+@router.post("/threads/{conversation_id}/followups/{followup_id}/cancel")
+async def cancel_followup(request: Request, conversation_id: int, followup_id: int) -> Response:
+    services, session, _ = await _form_session(request)
+    async with services.pool.connection() as conn:
+        await followups.cancel_followup(conn, conversation_id, followup_id, session.manager.id)
     return RedirectResponse(f"/inbox/threads/{conversation_id}", status_code=303)
 
 

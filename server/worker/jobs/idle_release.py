@@ -17,9 +17,9 @@ log = logging.getLogger(__name__)
 
 IDLE_THREADS_SQL = """
 SELECT c.id FROM conversations c
- WHERE c.mode = 'human' AND c.mode_changed_at <= now() - make_interval(secs => %(idle)s)
+ WHERE c.mode = 'human' AND c.mode_changed_at <= noor_now() - make_interval(secs => %(idle)s)
    AND NOT EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = c.id
-                    AND m.created_at > now() - make_interval(secs => %(idle)s))
+                    AND m.created_at > noor_now() - make_interval(secs => %(idle)s))
  ORDER BY c.id LIMIT 32
 """
 
