@@ -13,6 +13,7 @@ from psycopg_pool import AsyncConnectionPool
 from evals.service import service_settings
 from server.storage.clock import advance_clock, clock_now
 from server.web.app import create_app
+from tests.support.secrets import PRODUCTION_SECRETS
 from tests.support.wazzup import NoorClient
 
 
@@ -34,7 +35,7 @@ async def test_the_sandbox_clock_route_moves_the_service_clock(noor: NoorClient)
 
 @pytest.mark.parametrize("path", ["/sandbox/clock/advance", "/sandbox/clock/set"])
 async def test_the_clock_cannot_be_moved_outside_the_sandbox(path: str, tmp_path: Path) -> None:
-    app = create_app(service_settings("postgresql://unused/none", tmp_path, 8999, sandbox=False))
+    app = create_app(service_settings("postgresql://unused/none", tmp_path, 8999, sandbox=False, **PRODUCTION_SECRETS))
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://noor") as http:
         response = await http.post(path, json={"hours": 1})
     assert response.status_code == 404
