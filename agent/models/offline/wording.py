@@ -62,7 +62,8 @@ class Wording:
         return "\n".join(self.option_line(n, option) for n, option in enumerate(options, start=1))
 
     def render(self, situation: str, facts: dict[str, Any], customer_name: str | None) -> str:
-        name_part = f", {customer_name}" if customer_name else ""
+        comma = "،" if self.language == "ar" else ","  # the Arabic comma in Arabic text
+        name_part = f"{comma} {customer_name}" if customer_name else ""
         render = getattr(self, f"_{situation}", None)
         if render is not None:
             text: str = render(facts, name_part)
