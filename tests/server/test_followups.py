@@ -23,7 +23,7 @@ from sandbox.wazzup import FakeWazzup
 from server.channels.wazzup.window import WabaDirectory
 from server.web.app import create_app
 from server.worker.jobs.followups import FollowUpSender, FollowUpTemplates
-from tests.support.inbox import connect, conversation_id, csrf_from, sign_in
+from tests.support.inbox import connect, conversation_id, csrf_from, sign_in, wait_catalog_synced
 from tests.support.live import free_port, live_server
 from tests.support.wazzup import NoorClient
 from tools.wazzup import WazzupClient
@@ -55,14 +55,7 @@ async def waba(service_url: str, service_database_url: str) -> str:
     async with httpx.AsyncClient() as http:
         switched = await http.post(f"{service_url}/sandbox/wazzup/_control/channel", json={"transport": "wapi"})
         switched.raise_for_status()
-    for _ in range(600):
-        async with await connect(service_database_url) as conn:
-            synced = await (
-                await conn.execute("SELECT 1 FROM catalog_sync_state WHERE last_full_sync_at IS NOT NULL")
-            ).fetchone()
-        if synced:
-            break
-        await asyncio.sleep(0.1)
+    await wait_catalog_synced(service_database_url)
     return service_url
 
 

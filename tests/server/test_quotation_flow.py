@@ -4,7 +4,6 @@ prices, VAT and total, and Zoho CRM one contact, one deal at the right stage and
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 
 import httpx
@@ -13,20 +12,13 @@ import pytest
 from evals.fakes import Fakes
 from evals.scenario import CrmContactSeed
 from tests.support.conversation import PRODUCTS
-from tests.support.inbox import connect, graph_escalation
+from tests.support.inbox import graph_escalation, wait_catalog_synced
 from tests.support.wazzup import NoorClient
 
 
 @pytest.fixture
 async def fakes(service_url: str, service_database_url: str) -> AsyncIterator[Fakes]:
-    for _ in range(600):  # the worker's first full catalog sync from Zoho (it indexes as it goes)
-        async with await connect(service_database_url) as conn:
-            synced = await (
-                await conn.execute("SELECT 1 FROM catalog_sync_state WHERE last_full_sync_at IS NOT NULL")
-            ).fetchone()
-        if synced:
-            break
-        await asyncio.sleep(0.1)
+    await wait_catalog_synced(service_database_url)
     async with httpx.AsyncClient(timeout=30) as http:
         yield Fakes(service_url, http)
 

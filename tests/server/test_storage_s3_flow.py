@@ -4,7 +4,6 @@ served by the API from it, and nothing lands on the local disk."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -20,7 +19,7 @@ from server.web.app import create_app
 from server.worker.jobs.retention import RetentionJob
 from tests.server.test_media_flow import inbox_thread, manager_download, media_rows, send_file
 from tests.support import db
-from tests.support.inbox import connect
+from tests.support.inbox import connect, wait_catalog_synced
 from tests.support.live import free_port, live_server
 from tests.support.s3 import S3Server, s3_server
 from tests.support.wazzup import NoorClient
@@ -118,13 +117,7 @@ async def test_a_customer_file_is_stored_in_the_bucket_and_served_from_it(
 async def test_a_quotation_pdf_is_stored_in_the_bucket_and_served_from_it(
     noor: NoorClient, s3: S3Server, s3_settings: Settings, s3_service_url: str, s3_database_url: str, data_dir: Path
 ) -> None:
-    for _ in range(600):  # the worker's first catalog sync from the fake Zoho
-        async with await connect(s3_database_url) as conn:
-            if await (
-                await conn.execute("SELECT 1 FROM catalog_sync_state WHERE last_full_sync_at IS NOT NULL")
-            ).fetchone():
-                break
-        await asyncio.sleep(0.1)
+    await wait_catalog_synced(s3_database_url)
     chat = "971500016102"
     await noor.say(chat, "Hi, I'd like a quotation for 4 x MC-AIRO-MB-BLK")
     await noor.wait_for_replies(chat)

@@ -14,7 +14,7 @@ import pytest
 
 from evals.fakes import Fakes
 from server.channels.wazzup.window import WabaDirectory
-from tests.support.inbox import DEMO_PASSWORD, connect, conversation_id, csrf_from, sign_in
+from tests.support.inbox import DEMO_PASSWORD, connect, conversation_id, csrf_from, sign_in, wait_catalog_synced
 from tests.support.live import free_port
 from tests.support.wazzup import NoorClient
 from tools.wazzup import WazzupClient, WazzupRetryableError
@@ -156,14 +156,7 @@ async def test_a_bot_part_due_outside_the_window_is_held_not_sent(
 async def test_a_button_press_confirms_a_quotation(
     noor: NoorClient, waba_service: str, service_database_url: str
 ) -> None:
-    for _ in range(600):  # the worker's first catalog sync from Zoho
-        async with await connect(service_database_url) as conn:
-            synced = await (
-                await conn.execute("SELECT 1 FROM catalog_sync_state WHERE last_full_sync_at IS NOT NULL")
-            ).fetchone()
-        if synced:
-            break
-        await asyncio.sleep(0.1)
+    await wait_catalog_synced(service_database_url)
     chat = "971500013004"
     await noor.customer_writes(chat, "أبغى عرض سعر لـ ٢ من FC-ARCH-4D-BLK", name="Mohammed")
     await noor.wait_for_replies(chat)

@@ -127,3 +127,16 @@ async def escalations_of(database_url: str, chat_id: str) -> list[dict[str, Any]
             )
         ).fetchall()
     return [dict(r) for r in rows]
+
+
+async def wait_catalog_synced(database_url: str, timeout: float = 60.0) -> None:
+    """Until the worker's first full catalog sync from the fake Zoho is done (it indexes as it goes)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        async with await connect(database_url) as conn:
+            synced = await (
+                await conn.execute("SELECT 1 FROM catalog_sync_state WHERE last_full_sync_at IS NOT NULL")
+            ).fetchone()
+        if synced:
+            return
+        await asyncio.sleep(0.1)
