@@ -103,6 +103,12 @@ class PrivatePostgres:
     def stop(self, mode: str = "fast") -> None:
         self._run("pg_ctl", "-w", "-D", str(self.data), "-m", mode, "stop")
 
+    def transactions(self) -> int:
+        """Transactions committed in the service's database so far (statements, as the pools run in autocommit)."""
+        with psycopg_connect(self.url) as conn:
+            row = conn.execute("SELECT xact_commit FROM pg_stat_database WHERE datname = 'noor'").fetchone()
+        return int(row[0])
+
     def remove(self) -> None:
         with suppress(subprocess.CalledProcessError):
             self.stop("immediate")
@@ -180,6 +186,12 @@ class Ledger:
         self.replied, self.sent_twice, self.sent_total = replied, twice, len(sent)
         self.progress.set()
 
+    async def next_look(self) -> None:
+        """Until the next look at what the fake Wazzup sent (at most a second)."""
+        self.progress.clear()
+        with suppress(TimeoutError):
+            await asyncio.wait_for(self.progress.wait(), timeout=1.0)
+
     def replies(self, chat: str) -> int:
         return len(self.replied.get(chat, {}))
 
@@ -212,25 +224,37 @@ async def one_chat(http: httpx.AsyncClient, url: str, chat: str, plan: Plan, led
         while ledger.replies(chat) <= n:
             if time.monotonic() > deadline:
                 return  # counted as lost
-            ledger.progress.clear()
-            with suppress(TimeoutError):
-                await asyncio.wait_for(ledger.progress.wait(), timeout=1.0)
+            await ledger.next_look()
 
 
 # --- chaos ------------------------------------------------------------------------------------------------------
 
 
+def _stat(pid: int | str) -> list[str]:
+    """/proc/PID/stat after the command name: [state, ppid, ...] (the bench runs on Linux)."""
+    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+
+
 def worker_pids(service: subprocess.Popen[bytes]) -> list[int]:
-    """The `noor worker` children of the service (from /proc: the bench runs on Linux)."""
+    """The `noor worker` children of the service."""
     pids = []
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
         with suppress(OSError):
-            parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
-            if parent == service.pid and b"worker" in (entry / "cmdline").read_bytes().split(b"\0"):
+            if int(_stat(entry.name)[1]) == service.pid and b"worker" in (entry / "cmdline").read_bytes().split(b"\0"):
                 pids.append(int(entry.name))
     return pids
+
+
+def cpu_seconds(service: subprocess.Popen[bytes]) -> float:
+    """CPU time used so far by the API process and its live worker processes (user + system)."""
+    total = 0
+    for pid in [service.pid, *worker_pids(service)]:
+        with suppress(OSError):
+            fields = _stat(pid)
+            total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 @dataclass
@@ -250,10 +274,16 @@ async def kill_workers(service: subprocess.Popen[bytes], plan: Plan, chaos: Chao
     chaos.notes.append(f"{kills} worker processes SIGKILLed, one every {plan.kill_every:.0f} s")
 
 
-async def restart_postgres(server: PrivatePostgres, ledger: Ledger, chaos: Chaos, after: float) -> None:
-    await asyncio.sleep(after)
+async def after_share(ledger: Ledger, plan: Plan, share: float) -> float:
+    """Wait until `share` of the run's turns are answered (chaos mid-run, whatever the machine's speed)."""
+    while sum(len(t) for t in ledger.replied.values()) < share * plan.chats * plan.messages:
+        await ledger.next_look()
+    return time.time()
+
+
+async def restart_postgres(server: PrivatePostgres, ledger: Ledger, plan: Plan, chaos: Chaos) -> None:
+    started = await after_share(ledger, plan, 0.3)
     before = sum(len(t) for t in ledger.replied.values())
-    started = time.time()
     await asyncio.to_thread(server.stop, "fast")
     await asyncio.sleep(2.0)  # down for a moment, as a real restart or fail-over is
     await asyncio.to_thread(server.start)
@@ -263,21 +293,23 @@ async def restart_postgres(server: PrivatePostgres, ledger: Ledger, chaos: Chaos
         if replies_after and sum(len(t) for t in ledger.replied.values()) > before:
             break
         await asyncio.sleep(0.1)
-    chaos.notes.append(f"Postgres stopped (fast) at +{after:.0f} s, down {up - started:.1f} s")
+    chaos.notes.append(f"Postgres stopped (fast) with 30% of the turns answered, down {up - started:.1f} s")
     chaos.recovered_in.append(min(replies_after) - up)
 
 
-async def storms(url: str, plan: Plan, chaos: Chaos, after: float, period: float) -> None:
-    await asyncio.sleep(after)
+async def storms(url: str, ledger: Ledger, plan: Plan, chaos: Chaos, done: asyncio.Event) -> None:
+    await after_share(ledger, plan, 0.2)
     faults = [random.choice(["429", "500", "500_after_send"]) for _ in range(plan.wazzup_faults)]
+    period = 20.0
     async with httpx.AsyncClient(timeout=30) as http:
         await http.post(f"{url}/sandbox/wazzup/_control/faults", json={"faults": faults})
         await http.post(f"{url}/sandbox/zoho/_control/faults", json={"status": 503, "count": -1})
         await asyncio.sleep(period)
         await http.delete(f"{url}/sandbox/zoho/_control/faults")
+        await done.wait()
         left = (await http.post(f"{url}/sandbox/wazzup/_control/faults", json={"faults": []})).json()["pending"]
     chaos.notes.append(
-        f"storm at +{after:.0f} s: {len(faults)} Wazzup faults queued (429 / 500 / 500 after sending),"
+        f"storm with 20% of the turns answered: {len(faults)} Wazzup faults queued (429 / 500 / 500 after sending),"
         f" {len(faults) - len(left)} hit by sends; Zoho answered 503 to everything for {period:.0f} s"
     )
 
@@ -296,6 +328,8 @@ class Outcome:
     sent_twice: int
     latencies: list[float]
     llm_calls: int
+    cpu_seconds: float
+    transactions: int
     probe: dict[str, Any]
     chaos: Chaos
 
@@ -328,9 +362,9 @@ def service_env(database_url: str, port: int, data_dir: str) -> dict[str, str]:
     }
 
 
-def start_probe(url: str, seconds: float) -> subprocess.Popen[bytes]:
+def start_probe(url: str, stop_file: Path) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
-        [python(), "-m", "bench.load_chaos", "probe", "--url", url, "--seconds", str(seconds)], stdout=subprocess.PIPE
+        [python(), "-m", "bench.load_chaos", "probe", "--url", url, "--until", str(stop_file)], stdout=subprocess.PIPE
     )
 
 
@@ -340,14 +374,13 @@ async def drive(
     ledger, chaos = Ledger(), Chaos()
     stop_watching, done = asyncio.Event(), asyncio.Event()
     watcher = asyncio.create_task(watch_sent(url, ledger, stop_watching))
-    expected = plan.chats * plan.messages / (WORKER_PROCESSES * TURNS_AT_ONCE / (2 * LLM_SECONDS))
     chaos_tasks: list[asyncio.Task[None]] = []
     if scenario == "kills":
         chaos_tasks.append(asyncio.create_task(kill_workers(service, plan, chaos, done)))
     elif scenario == "postgres":
-        chaos_tasks.append(asyncio.create_task(restart_postgres(server, ledger, chaos, after=expected / 3)))
+        chaos_tasks.append(asyncio.create_task(restart_postgres(server, ledger, plan, chaos)))
     elif scenario == "storms":
-        chaos_tasks.append(asyncio.create_task(storms(url, plan, chaos, after=expected / 4, period=expected / 3)))
+        chaos_tasks.append(asyncio.create_task(storms(url, ledger, plan, chaos, done)))
     started = time.time()
     limits = httpx.Limits(max_connections=100, max_keepalive_connections=100)
     async with httpx.AsyncClient(timeout=30, limits=limits) as http:
@@ -375,10 +408,13 @@ def run(scenario: str, plan: Plan) -> Outcome:
         httpx.post(f"{url}/sandbox/openrouter/_control/credits", json={"limit": None})
         while len(worker_pids(service)) < WORKER_PROCESSES:
             time.sleep(0.2)
-        expected = plan.chats * plan.messages / (WORKER_PROCESSES * TURNS_AT_ONCE / (2 * LLM_SECONDS))
-        probe = start_probe(f"{url}/webhooks/wazzup?token=demo-webhook-token", max(10.0, expected * 0.8))
+        probe_stop = Path(data_dir) / "probe-stop"
+        probe = start_probe(f"{url}/webhooks/wazzup?token=demo-webhook-token", probe_stop)
+        cpu_before, transactions_before = cpu_seconds(service), server.transactions()
         ledger, chaos, started = asyncio.run(drive(scenario, plan, url, service, server))
-        probe_out, _ = probe.communicate(timeout=600)
+        cpu_used, transactions = cpu_seconds(service) - cpu_before, server.transactions() - transactions_before
+        probe_stop.touch()
+        probe_out, _ = probe.communicate(timeout=60)
         requests = httpx.get(f"{url}/sandbox/openrouter/api/v1/_requests", timeout=120).json()
     llm_calls = sum(1 for r in requests if r["path"].endswith("/chat/completions"))
     lost = duplicated = 0
@@ -401,6 +437,8 @@ def run(scenario: str, plan: Plan) -> Outcome:
         sent_twice=ledger.sent_twice,
         latencies=latencies,
         llm_calls=llm_calls,
+        cpu_seconds=cpu_used,
+        transactions=transactions,
         probe=json.loads(probe_out),
         chaos=chaos,
     )
@@ -418,6 +456,15 @@ def report(outcome: Outcome) -> None:
         f"  throughput {outcome.throughput:.2f} turns/s over {outcome.seconds:.0f} s; ideal {outcome.ideal:.2f}"
         f" (= {min(plan.chats, WORKER_PROCESSES * TURNS_AT_ONCE)} turns at once / ({outcome.calls_per_turn:.2f}"
         f" LLM calls per turn x {LLM_SECONDS:.0f} s)); ratio {outcome.throughput / outcome.ideal:.2f}"
+    )
+    if outcome.scenario == "load":  # killed workers take their CPU counts with them
+        print(
+            f"  CPU used by the service (API + workers, fakes in the API process): {outcome.cpu_seconds:.0f} s,"
+            f" {outcome.cpu_seconds / max(1, outcome.turns) * 1000:.0f} ms per turn"
+        )
+    print(
+        f"  Postgres: {outcome.transactions} transactions, {outcome.transactions / max(1, outcome.turns):.0f} per turn"
+        f" ({outcome.transactions / outcome.seconds:.0f}/s)"
     )
     print(
         f"  webhook to reply sent: p50 {percentile(outcome.latencies, 0.5):.1f} s,"
@@ -438,9 +485,14 @@ def report(outcome: Outcome) -> None:
     )
 
 
-def probe_main(url: str, seconds: float) -> None:
-    latencies, errors = asyncio.run(open_loop(url, PROBE_RATE, seconds, status_webhook, lambda n: "statuses"))
-    values = latencies["all"]
+def probe_main(url: str, stop_file: Path) -> None:
+    """Status webhooks at PROBE_RATE, in 5-second rounds, until the bench creates `stop_file`."""
+    values: list[float] = []
+    errors = 0
+    while not stop_file.exists():
+        latencies, failed = asyncio.run(open_loop(url, PROBE_RATE, 5.0, status_webhook, lambda n: "statuses"))
+        values += latencies["all"]
+        errors += failed
     print(json.dumps({"p50": percentile(values, 0.5), "p99": percentile(values, 0.99), "errors": errors}))
     print(summary_ms(values), file=sys.stderr)
 
@@ -450,10 +502,10 @@ def main() -> None:
     parser.add_argument("scenario", choices=["load", "kills", "postgres", "storms", "all", "probe"])
     parser.add_argument("--quick", action="store_true", help=f"{QUICK.chats} chats, {QUICK.kills} kills")
     parser.add_argument("--url", help="probe only: the webhook URL")
-    parser.add_argument("--seconds", type=float, default=10.0, help="probe only: how long")
+    parser.add_argument("--until", type=Path, help="probe only: post until this file exists")
     args = parser.parse_args()
     if args.scenario == "probe":
-        probe_main(args.url, args.seconds)
+        probe_main(args.url, args.until)
         return
     plan = QUICK if args.quick else FULL
     for scenario in ["load", "kills", "postgres", "storms"] if args.scenario == "all" else [args.scenario]:
