@@ -169,6 +169,8 @@ class Ledger:
     replied: dict[str, dict[str, float]] = field(default_factory=dict)
     sent_twice: int = 0
     sent_total: int = 0
+    #: chats that stopped writing after waiting `reply_timeout` for a reply (a late reply still counts)
+    gave_up: set[str] = field(default_factory=set)
     progress: asyncio.Event = field(default_factory=asyncio.Event)
 
     def record(self, sent: list[dict[str, Any]]) -> None:
@@ -223,7 +225,8 @@ async def one_chat(http: httpx.AsyncClient, url: str, chat: str, plan: Plan, led
         deadline = time.monotonic() + plan.reply_timeout
         while ledger.replies(chat) <= n:
             if time.monotonic() > deadline:
-                return  # counted as lost
+                ledger.gave_up.add(chat)  # lost, unless the reply comes before the run ends
+                return
             await ledger.next_look()
 
 
@@ -327,6 +330,8 @@ class Outcome:
     duplicated: int
     sent_twice: int
     latencies: list[float]
+    planned: int
+    gave_up: int
     llm_calls: int
     cpu_seconds: float
     transactions: int
@@ -436,6 +441,8 @@ def run(scenario: str, plan: Plan) -> Outcome:
         duplicated=duplicated,
         sent_twice=ledger.sent_twice,
         latencies=latencies,
+        planned=plan.chats * plan.messages,
+        gave_up=len(ledger.gave_up),
         llm_calls=llm_calls,
         cpu_seconds=cpu_used,
         transactions=transactions,
@@ -452,6 +459,10 @@ def report(outcome: Outcome) -> None:
     )
     for note in outcome.chaos.notes:
         print(f"  {note}")
+    print(
+        f"  {outcome.turns} of {outcome.planned} planned turns answered; {outcome.gave_up} chats stopped writing"
+        f" after waiting {plan.reply_timeout:.0f} s for a reply"
+    )
     print(
         f"  throughput {outcome.throughput:.2f} turns/s over {outcome.seconds:.0f} s; ideal {outcome.ideal:.2f}"
         f" (= {min(plan.chats, WORKER_PROCESSES * TURNS_AT_ONCE)} turns at once / ({outcome.calls_per_turn:.2f}"
