@@ -22,6 +22,8 @@ class Connection:
     async def post(self, head: bytes, body: bytes) -> int:
         self.writer.write(head + str(len(body)).encode() + b"\r\n\r\n" + body)
         status_line = await self.reader.readline()
+        if not status_line:  # the server closed the keep-alive connection
+            raise ConnectionError("connection closed")
         length = 0
         while True:
             line = await self.reader.readline()

@@ -17,6 +17,7 @@ from datetime import datetime
 from pathlib import Path
 
 import httpx
+import psycopg
 from langchain_core.runnables import RunnableConfig
 from langgraph.checkpoint.memory import InMemorySaver
 
@@ -101,6 +102,32 @@ async def graph_alone() -> dict[str, list[float]]:
     return latencies
 
 
+# Where a turn's time goes, from the rows' own timestamps (one Postgres clock): stored = the webhook's durable
+# store; ingested = the message row the worker wrote from it (after NOTIFY woke it); claimed = the turn opened by a
+# dispatcher task (wake-up, candidates, advisory lock); queued = the reply in the outbox (graph, checkpoints and the
+# completing transaction: the graph and its checkpoint writes are not told apart here); sent = Wazzup answered.
+STAGES_SQL = """
+SELECT extract(epoch FROM min(o.created_at) - t.started_at) AS turn,
+       extract(epoch FROM t.started_at - max(m.created_at)) AS claim,
+       extract(epoch FROM max(m.created_at) - max(d.received_at)) AS ingest,
+       extract(epoch FROM min(o.sent_at) - min(o.created_at)) AS send
+  FROM turns t
+  JOIN messages m ON m.id = ANY(t.inbound_ids)
+  JOIN webhook_deliveries d ON d.body -> 'messages' -> 0 ->> 'messageId' = m.provider_message_id
+  JOIN outbox o ON o.turn_id = t.id
+  JOIN conversations c ON c.id = t.conversation_id
+ WHERE c.chat_id LIKE %s
+ GROUP BY t.id
+"""
+
+
+def stages(database_url: str, chat_prefix: str) -> dict[str, list[float]]:
+    with psycopg.connect(database_url) as conn:
+        rows = conn.execute(STAGES_SQL, (f"{chat_prefix}%",)).fetchall()
+    names = ["turn", "claim", "ingest", "send"]
+    return {name: [float(row[i]) for row in rows] for i, name in enumerate(names)}
+
+
 def report(title: str, latencies: dict[str, list[float]]) -> float:
     every = [v for values in latencies.values() for v in values]
     print(
@@ -130,9 +157,19 @@ def main() -> None:
             url = f"http://127.0.0.1:{port}"
             asyncio.run(through_service(url, run=1))  # warm-up: models loaded, indexes ready
             service = asyncio.run(through_service(url, run=2))
+            breakdown = stages(database_url, "971572")
     alone = asyncio.run(graph_alone())
     p50 = report("one turn through the service (webhook to reply at the fake Wazzup)", service)
     base = report("baseline: the same turns through the graph alone, in memory", alone)
+    print("where the time goes (p50 / p95 per stage, from the rows' timestamps):")
+    for name, title in (
+        ("ingest", "stored webhook -> message row (NOTIFY, ingest)"),
+        ("claim", "message row -> turn opened (wake-up, candidates, lock)"),
+        ("turn", "turn opened -> reply in the outbox (graph, checkpoints, commit)"),
+        ("send", "reply in the outbox -> Wazzup answered (sender wake-up, HTTP)"),
+    ):
+        values = breakdown[name]
+        print(f"  {title:66s} {percentile(values, 0.5) * 1000:6.1f} / {percentile(values, 0.95) * 1000:6.1f} ms")
     print(
         f"p50 {p50 * 1000:.0f} ms (target <= 150 ms): {'PASS' if p50 <= 0.150 else 'MISS'};"
         f" ratio to the graph alone {p50 / base:.2f}"

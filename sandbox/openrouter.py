@@ -21,7 +21,7 @@ Mounted by the service under ``/sandbox/openrouter`` (a client's base URL is the
 - ``GET /api/v1/key``, ``GET /api/v1/models`` (``?output_modalities=transcription``).
 - Every request is recorded: ``.requests`` in process, ``GET /api/v1/_requests`` over HTTP (``DELETE`` clears).
   Control over HTTP: ``POST /_control/script`` (a list of replies), ``/_control/models/down``,
-  ``/_control/transcripts``, ``/_control/credits``, ``/_control/reset``.
+  ``/_control/transcripts``, ``/_control/credits``, ``/_control/latency`` (every reply after N s), ``/_control/reset``.
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from sandbox.openai_audio import DEFAULT_TRANSCRIPT, MAX_AUDIO_BYTES, estimate_seconds, sniff_audio_format
 
@@ -238,6 +238,10 @@ class _TranscriptBody(BaseModel):
     text: str
 
 
+class _LatencyBody(BaseModel):
+    seconds: float = Field(ge=0, le=120)
+
+
 class _CreditsBody(BaseModel):
     limit: float | None = None
     remaining: float | None = None
@@ -255,6 +259,7 @@ class FakeOpenRouter:
         default_transcript: str = DEFAULT_TRANSCRIPT,
         responder: Responder | None = None,
         stream_chunk_chars: int = 16,
+        latency_seconds: float = 0.0,
     ) -> None:
         self.api_keys = set(api_keys) if api_keys is not None else None
         self.models = dict(models or DEFAULT_MODELS)
@@ -262,6 +267,8 @@ class FakeOpenRouter:
         self.default_transcript = default_transcript
         self.responder = responder
         self.stream_chunk_chars = stream_chunk_chars
+        #: how long every chat completion takes unless its reply says otherwise (benchmarks: the LLM dominates)
+        self.latency_seconds = latency_seconds
         self._lock = threading.RLock()
         self._ids = itertools.count(1)
         self.requests: list[RecordedRequest] = []
@@ -339,6 +346,7 @@ class FakeOpenRouter:
             self.down_models.clear()
             self.transcripts.clear()
             self.usage_total = 0.0
+            self.latency_seconds = 0.0
 
     # ----- core logic -------------------------------------------------------------------------------
 
@@ -716,8 +724,9 @@ class FakeOpenRouter:
                 candidates = self._validate_chat(entry.body)
                 self._check_credits()
                 reply = self._next_reply(entry.body)
-                if reply.delay_seconds:
-                    await asyncio.sleep(reply.delay_seconds)
+                delay = reply.delay_seconds or self.latency_seconds
+                if delay:
+                    await asyncio.sleep(delay)
                 if reply.error is not None and reply.status != 200:
                     raise OpenRouterApiError(
                         int(reply.status or reply.error.get("code") or 500),
@@ -877,6 +886,11 @@ class FakeOpenRouter:
                 else:
                     self.credit_limit = body.limit
             return {"ok": True}
+
+        @app.post("/_control/latency")
+        def control_latency(body: _LatencyBody) -> dict[str, float]:
+            self.latency_seconds = body.seconds
+            return {"seconds": self.latency_seconds}
 
         @app.post("/_control/reset")
         def control_reset() -> dict[str, bool]:

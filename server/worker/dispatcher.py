@@ -36,10 +36,19 @@ log = logging.getLogger(__name__)
 LOCK_NAMESPACE = 0x4E4F4F52 << 32  # "NOOR": keeps our advisory lock keys apart from anyone else's
 RETRY_DELAYS_SECONDS = (2.0, 10.0)
 
-READY_CONVERSATIONS_SQL = """
+# A conversation some worker already runs (it holds the advisory lock LOCK_NAMESPACE | id: classid, objid) is no
+# candidate: without this, every idle dispatcher task tried the lock of every running conversation on each poll
+# (bench/load_chaos.py: ~400 Postgres round trips per turn with 50 turns at once).
+NOT_CLAIMED = f"""
+NOT EXISTS (SELECT 1 FROM pg_locks l WHERE l.locktype = 'advisory' AND l.classid = {LOCK_NAMESPACE >> 32}
+             AND l.objid = c.id AND l.objsubid = 1
+             AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()))"""
+
+READY_CONVERSATIONS_SQL = f"""
 SELECT m.conversation_id AS id
   FROM messages m JOIN conversations c ON c.id = m.conversation_id
  WHERE m.status = 'pending' AND c.mode = 'bot' AND (c.next_turn_at IS NULL OR c.next_turn_at <= now())
+   AND {NOT_CLAIMED}
  GROUP BY m.conversation_id
 HAVING max(m.created_at) <= now() - make_interval(secs => %(debounce)s)
     OR min(m.created_at) <= now() - make_interval(secs => %(cap)s)
@@ -47,15 +56,16 @@ HAVING max(m.created_at) <= now() - make_interval(secs => %(debounce)s)
  LIMIT 32
 """
 
-UNFINISHED_TURNS_SQL = """
+UNFINISHED_TURNS_SQL = f"""
 SELECT DISTINCT t.conversation_id AS id FROM turns t JOIN conversations c ON c.id = t.conversation_id
  WHERE t.finished_at IS NULL AND c.mode = 'bot' AND (c.next_turn_at IS NULL OR c.next_turn_at <= now())
+   AND {NOT_CLAIMED}
  LIMIT 32
 """
 
-HANDED_BACK_SQL = """
+HANDED_BACK_SQL = f"""
 SELECT DISTINCT h.conversation_id AS id FROM handbacks h JOIN conversations c ON c.id = h.conversation_id
- WHERE h.consumed_at IS NULL AND c.mode = 'bot'
+ WHERE h.consumed_at IS NULL AND c.mode = 'bot' AND {NOT_CLAIMED}
  LIMIT 32
 """
 
