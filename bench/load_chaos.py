@@ -510,7 +510,9 @@ def probe_main(url: str, stop_file: Path) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("scenario", choices=["load", "kills", "postgres", "storms", "all", "probe"])
+    parser.add_argument(
+        "scenario", nargs="?", default="load", choices=["load", "kills", "postgres", "storms", "all", "probe"]
+    )
     parser.add_argument("--quick", action="store_true", help=f"{QUICK.chats} chats, {QUICK.kills} kills")
     parser.add_argument("--url", help="probe only: the webhook URL")
     parser.add_argument("--until", type=Path, help="probe only: post until this file exists")
