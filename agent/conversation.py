@@ -110,3 +110,21 @@ def questions_asked(facts: dict[str, Any]) -> list[Question]:
     if len(facts.get("options") or []) >= 2:
         return ["choice"]
     return []
+
+
+def deal_summary(state: SalesState) -> str:
+    """The conversation as the sales team reads it on the CRM deal: what was asked for, shown and chosen."""
+    request = state.get("request", {})
+    wanted = [
+        f"{request['quantity']} pcs" if request.get("quantity") else "",
+        ", ".join([*request.get("categories", []), *request.get("skus", [])]),
+        f"budget {request['budget_total']:,.2f} AED in all" if request.get("budget_total") else "",
+        f"budget {request['budget_per_unit']:,.2f} AED per piece" if request.get("budget_per_unit") else "",
+    ]
+    lines = [f"Asked for: {' · '.join(part for part in wanted if part) or 'a product enquiry'}"]
+    if offered := state.get("offered"):
+        lines.append("Shown: " + "; ".join(f"{o['name']} ({o['sku']}) {o['price']:,.2f} AED" for o in offered))
+    if cart := state.get("cart"):
+        lines.append("Chosen: " + "; ".join(f"{line['quantity']} x {line['name']} ({line['sku']})" for line in cart))
+    lines.append(f"Language: {state.get('language', 'en')}; on WhatsApp with Noor")
+    return "\n".join(lines)

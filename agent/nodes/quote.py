@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from langgraph.runtime import Runtime
 
 from agent.context import Context, chat_id, thread_id
-from agent.conversation import conversation, latest_customer_text, understood
+from agent.conversation import conversation, deal_summary, latest_customer_text, understood
 from agent.policies.pricing import DiscountDecision, ItemUnavailable, QuoteLine, price_lines, quote_totals
 from agent.policies.quote_details import missing_details
 from agent.services.customers import CustomerRecord
@@ -148,7 +148,8 @@ async def quote(state: SalesState, runtime: Runtime[Context]) -> dict[str, Any]:
             return update | {"facts": {"kind": "quote_needs_items"}}
         stored = await commerce.quotes.open(thread_id(), record.phone)
         title = ", ".join(f"{line.quantity} x {line.name}" for line in lines)[:120]
-        await _crm(commerce, "interest", commerce.crm.advance(thread_id(), "interest", record, title=title))
+        advanced = commerce.crm.advance(thread_id(), "interest", record, title=title, summary=deal_summary(state))
+        await _crm(commerce, "interest", advanced)
     if not lines and stored.totals is not None:
         lines = list(stored.totals.lines)
     if not lines:

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import dataclasses
+import logging
 from typing import Any
 
 from langgraph.runtime import Runtime
 
-from agent.context import Context
+from agent.context import Context, chat_id, thread_id
+from agent.conversation import deal_summary
 from agent.policies.recommend import option_facts, recommend_offers
 from agent.policies.request import per_unit_budget
+from agent.services.customers import CustomerRecord
 from agent.state import OfferedProduct, SalesState
+
+log = logging.getLogger(__name__)
 
 FAQ_ANSWER_CHARS = 700
 # Questions about the product on the table: with a quantity, they are answered with its total and stock for it.
@@ -91,4 +97,20 @@ async def recommend(state: SalesState, runtime: Runtime[Context]) -> dict[str, A
     shown = facts.get("options") or ([facts["product"]] if "product" in facts else [])
     if shown:
         update["offered"] = [{k: option[k] for k in OfferedProduct.__annotations__} for option in shown]
+        await _interest_in_crm(runtime.context, {**state, **update})  # type: ignore[typeddict-item]
     return update
+
+
+async def _interest_in_crm(context: Context, state: SalesState) -> None:
+    """The first real interest opens the contact and the deal (once; later calls move nothing)."""
+    commerce = context.commerce
+    if commerce is None:
+        return
+    record = CustomerRecord.from_state(state.get("customer", {}))
+    if not record.phone:
+        record = dataclasses.replace(record, phone=chat_id())
+    title = ", ".join(o["name"] for o in state.get("offered", []))[:120]
+    try:
+        await commerce.crm.advance(thread_id(), "interest", record, title=title, summary=deal_summary(state))
+    except Exception:  # the CRM follows the conversation; it must never cost the customer the answer
+        log.exception("CRM interest failed for %s", thread_id())

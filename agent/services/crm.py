@@ -7,6 +7,7 @@
   looked up by its opportunity key before any new POST), moved forward through the configured stages:
   interest → Qualification, quotation_sent → Proposal/Price Quote, order_confirmed → Closed Won,
   lost → Closed Lost. Stages never move backwards; after a closed deal, new interest opens a new opportunity.
+  A stage change with a `summary` writes it as a note on the deal (what was asked, shown and quoted).
 * `CrmSync.note_quotation(...)` / `note_escalation(...)`: a concise note on the deal (else the contact),
   each written once (`crm_notes`).
 """
@@ -287,12 +288,38 @@ class CrmSync:
         title: str | None = None,
         amount: Decimal | None = None,
         reason: str | None = None,
+        summary: str | None = None,
     ) -> DealLink | None:
         """Move the conversation's deal to the milestone's stage, creating the deal once if needed.
 
-        `title` names a new deal ("10 x Nova Pro chairs"), `amount` is AED excl. VAT, `reason` the loss reason.
+        `title` names a new deal ("10 x Nova Pro chairs"), `amount` is AED excl. VAT, `reason` the loss reason,
+        `summary` the conversation so far: a note on the deal when its stage changes (once per deal and stage).
         Returns None when there is nothing to do (e.g. `lost` without an open deal).
         """
+        link = await self._advance(thread_id, milestone, customer, title=title, amount=amount, reason=reason)
+        if link is not None and summary and (link.created or link.moved):
+            await write_note_once(
+                self.pool,
+                self.crm,
+                key=f"stage:{link.deal_id}:{link.stage}",
+                thread_id=thread_id,
+                module="Deals",
+                record_id=link.deal_id,
+                title=f"Noor: {link.stage}",
+                content=summary,
+            )
+        return link
+
+    async def _advance(
+        self,
+        thread_id: str,
+        milestone: Milestone,
+        customer: CustomerRecord | Customer,
+        *,
+        title: str | None,
+        amount: Decimal | None,
+        reason: str | None,
+    ) -> DealLink | None:
         record = _record_of(customer)
         target = self.stages.stage(milestone)
         async with keyed_lock(self.pool, f"deal:{thread_id}") as conn:

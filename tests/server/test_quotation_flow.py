@@ -158,3 +158,23 @@ async def test_a_zoho_5xx_after_the_order_was_written_still_makes_exactly_one_or
     (order,) = await fakes.sales_orders(chat)
     assert order["reference_number"].startswith("WA-971500007006-Q")
     assert len(await noor.settle(chat, 0.5)) == 4
+
+
+async def test_the_first_product_interest_opens_the_crm_deal_with_a_summary_note(
+    noor: NoorClient, fakes: Fakes
+) -> None:
+    chat = "971500007031"
+    await noor.say(chat, "hello, do you have mesh chairs for around 600 dirhams each? need 6 for our studio")
+    (options,) = await noor.wait_for_replies(chat)
+    assert "AED" in options["text"], options["text"]
+    assert len(await fakes.crm_contacts(chat)) == 1, "the contact exists from the first interest, not the quotation"
+    (deal,) = await fakes.deals(chat)
+    assert deal["Stage"] == "Qualification"
+    (note,) = await fakes.notes("Deals", deal["id"])
+    assert "Asked for: 6 pcs" in note["Note_Content"], note
+    assert "Shown: " in note["Note_Content"]
+
+    await noor.say(chat, "same question again, which of them is the cheapest?")
+    await noor.wait_for_replies(chat, 2)
+    assert len(await fakes.deals(chat)) == 1, "one deal per opportunity, however many turns"
+    assert len(await fakes.notes("Deals", deal["id"])) == 1, "a note at a stage change, not at every turn"
