@@ -16,6 +16,7 @@ from pathlib import Path
 import httpx
 import psycopg
 
+from server.settings import DEMO_CHANNEL_ID
 from server.storage.database import drop_database, resolve_database_url
 
 BENCH_DATA_DIR = Path(".data/bench")
@@ -85,3 +86,22 @@ def process(args: Sequence[str], env: dict[str, str] | None = None) -> Iterator[
 
 def python() -> str:
     return sys.executable
+
+
+def customer_message(chat: str, text: str) -> dict[str, object]:
+    """A webhook body with one customer text message, as Wazzup posts it."""
+    return {
+        "messages": [
+            {
+                "messageId": str(uuid.uuid4()),
+                "channelId": DEMO_CHANNEL_ID,
+                "chatType": "whatsapp",
+                "chatId": chat,
+                "type": "text",
+                "isEcho": False,
+                "status": "inbound",
+                "text": text,
+                "contact": {"name": "Bench"},
+            }
+        ]
+    }

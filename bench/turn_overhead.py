@@ -12,7 +12,6 @@ import asyncio
 import statistics
 import tempfile
 import time
-import uuid
 from datetime import datetime
 from pathlib import Path
 
@@ -24,9 +23,16 @@ from langgraph.checkpoint.memory import InMemorySaver
 from agent.context import Context
 from agent.models.offline import OfflineModel
 from agent.state import TurnInput
-from bench.common import free_port, percentile, process, python, scratch_database, wait_until_healthy
+from bench.common import (
+    customer_message,
+    free_port,
+    percentile,
+    process,
+    python,
+    scratch_database,
+    wait_until_healthy,
+)
 from graphs.sales import builder
-from server.settings import DEMO_CHANNEL_ID
 from tests.support.conversation import demo_services
 
 CHATS = 8
@@ -41,24 +47,6 @@ SCRIPT = [
 ]
 
 
-def body(chat: str, text: str) -> dict[str, object]:
-    return {
-        "messages": [
-            {
-                "messageId": str(uuid.uuid4()),
-                "channelId": DEMO_CHANNEL_ID,
-                "chatType": "whatsapp",
-                "chatId": chat,
-                "type": "text",
-                "isEcho": False,
-                "status": "inbound",
-                "text": text,
-                "contact": {"name": "Bench"},
-            }
-        ]
-    }
-
-
 async def through_service(url: str, run: int) -> dict[str, list[float]]:
     latencies: dict[str, list[float]] = {}
     async with httpx.AsyncClient(timeout=30) as http:
@@ -69,7 +57,9 @@ async def through_service(url: str, run: int) -> dict[str, list[float]]:
                 unique = f"{text} {MARKS[(run * CHATS + n) % len(MARKS)]}"
                 posted = time.time()
                 await http.post(
-                    f"{url}/webhooks/wazzup", params={"token": "demo-webhook-token"}, json=body(chat, unique)
+                    f"{url}/webhooks/wazzup",
+                    params={"token": "demo-webhook-token"},
+                    json=customer_message(chat, unique),
                 )
                 while True:
                     sent = (await http.get(f"{url}/sandbox/wazzup/sent", params={"chatId": chat})).json()
