@@ -13,6 +13,7 @@ from langgraph.config import get_config
 
 from agent.models.base import SalesModel
 from agent.models.offline import OfflineModel
+from agent.policies.pricing import DiscountPolicy
 
 if TYPE_CHECKING:
     from agent.services.commerce import Commerce, EscalationDesk
@@ -51,6 +52,10 @@ class Context:
         if self.model is None:
             self.model = OfflineModel()
         return self.model
+
+    def discount_policy(self) -> DiscountPolicy:
+        """The client's discount policy; its defaults where no commerce backend was given (Studio, graph tests)."""
+        return self.commerce.policy if self.commerce is not None else DiscountPolicy()
 
 
 def thread_id() -> str:

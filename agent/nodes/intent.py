@@ -13,7 +13,7 @@ from agent.context import Context
 from agent.conversation import conversation
 from agent.models.base import understand_metered
 from agent.policies.media import reply_about_files
-from agent.policies.pricing import DiscountPolicy, discount_outlook
+from agent.policies.pricing import discount_outlook
 from agent.policies.request import merge_request, resolve_pick
 from agent.state import Customer, Request, SalesState
 from agent.understanding import Intent, Understanding
@@ -75,11 +75,10 @@ def stated_customer(state: SalesState, understanding: Understanding) -> dict[str
 def _discount_terms(
     state: SalesState, context: Context, request: Request, understanding: Understanding
 ) -> dict[str, object]:
-    policy = context.commerce.policy if context.commerce is not None else DiscountPolicy()
     return discount_outlook(
         state.get("offered", []),
         request.get("quantity"),
-        policy,
+        context.discount_policy(),
         asked_percent=understanding.slots.discount_percent,
         pricebook_customer=bool(state.get("customer", {}).get("pricebook_id")),
     )

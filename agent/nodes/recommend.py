@@ -9,7 +9,8 @@ from typing import Any
 from langgraph.runtime import Runtime
 
 from agent.context import Context, chat_id, thread_id
-from agent.conversation import deal_summary
+from agent.conversation import deal_summary, understood
+from agent.policies.pricing import discount_policy_facts
 from agent.policies.recommend import option_facts, recommend_offers
 from agent.policies.request import per_unit_budget
 from agent.services.customers import CustomerRecord
@@ -93,8 +94,11 @@ async def recommend(state: SalesState, runtime: Runtime[Context]) -> dict[str, A
     knowledge = state.get("retrieved", {}).get("knowledge")
     if isinstance(knowledge, dict) and knowledge.get("hits") and facts.get("kind") != "faq":
         facts["also"] = _faq(knowledge)  # a second question in the same message, answered after the first
-    update: dict[str, Any] = {"facts": facts}
     shown = facts.get("options") or ([facts["product"]] if "product" in facts else [])
+    if shown and "also" not in facts and understood(state).slots.asks_discount:
+        # "any discount on 12 mesh chairs?": the options, then the policy; the terms per option once one is known
+        facts["also"] = discount_policy_facts(runtime.context.discount_policy())
+    update: dict[str, Any] = {"facts": facts}
     if shown:
         update["offered"] = [{k: option[k] for k in OfferedProduct.__annotations__} for option in shown]
         await _interest_in_crm(runtime.context, {**state, **update})  # type: ignore[typeddict-item]

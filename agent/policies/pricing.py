@@ -425,3 +425,13 @@ def discount_outlook(
         "options": options,
         "pricebook_customer": pricebook_customer,
     }
+
+
+def discount_policy_facts(policy: DiscountPolicy) -> dict[str, object]:
+    """The policy in one line's facts, for a discount asked in the same message as a search."""
+    first_tier = min((tier.min_subtotal for tier in policy.tiers), default=None)
+    return {
+        "kind": "discount_policy",
+        "first_tier_aed": str(first_tier) if first_tier is not None else None,
+        "bot_max_percent": str(policy.bot_max_percent),
+    }

@@ -220,3 +220,24 @@ async def test_a_discount_asked_before_choosing_gets_the_policy_for_each_option_
         assert Decimal(terms["allowed_percent"]) == policy.allowed_percent(subtotal), "no more than the policy allows"
         assert terms["manager_decides"] == (subtotal >= 50_000), "above 50,000 AED a manager sets every discount"
     assert not state.get("escalation", {}).get("active"), "a question about terms is answered, not handed over"
+
+
+DISCOUNT_WITH_SEARCH = {
+    "en": "is there any discount on mesh chairs? we'd need about 12",
+    "ar": "عندكم خصم على الكراسي الشبك؟ نحتاج تقريبا ١٢",
+    "ru": "скидки на сетчатые кресла бывают? нужно штук 12",
+}
+
+
+@pytest.mark.parametrize("language", ["en", "ar", "ru"])
+async def test_a_discount_asked_with_the_search_gets_the_options_and_the_policy(
+    language: Language, services: Services
+) -> None:
+    chat = Conversation(services)
+    reply = await chat.say(DISCOUNT_WITH_SEARCH[language])
+    state = await chat.state()
+    assert state["offered"], "the products are shown"
+    assert state["facts"]["also"]["kind"] == "discount_policy"
+    assert "10,000.00" in reply, reply
+    assert "5%" in reply, reply
+    assert reply.count("?") + reply.count("؟") <= 1, "one question per message"

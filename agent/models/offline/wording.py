@@ -193,6 +193,13 @@ class Wording:
             asked_part=self.t("discount_terms_asked", asked=_percent(asked)) if beyond else "",
         )
 
+    def _discount_policy(self, facts: dict[str, Any], name_part: str) -> str:
+        return self.t(
+            "discount_policy",
+            first_tier=money(float(facts["first_tier_aed"] or 0)),
+            bot_max=_percent(facts["bot_max_percent"]),
+        )
+
     def _allowed(self, option: dict[str, Any]) -> str:
         if option.get("manager_decides"):
             return self.t("discount_terms_manager")
