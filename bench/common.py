@@ -105,3 +105,15 @@ def customer_message(chat: str, text: str) -> dict[str, object]:
             }
         ]
     }
+
+
+def service_env(database_url: str, port: int, data_dir: str) -> dict[str, str]:
+    """`noor run` for a benchmark: its own database, port and data folder, quiet logs, no debounce."""
+    return {
+        "NOOR_DATABASE_URL": database_url,
+        "NOOR_PORT": str(port),
+        "NOOR_DATA_DIR": data_dir,
+        "NOOR_LOG_LEVEL": "WARNING",
+        "NOOR_DEBOUNCE_SECONDS": "0",
+        "NOOR_DEBOUNCE_CAP_SECONDS": "0",
+    }

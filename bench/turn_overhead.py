@@ -30,6 +30,7 @@ from bench.common import (
     process,
     python,
     scratch_database,
+    service_env,
     wait_until_healthy,
 )
 from graphs.sales import builder
@@ -134,14 +135,7 @@ def report(title: str, latencies: dict[str, list[float]]) -> float:
 def main() -> None:
     port = free_port()
     with scratch_database() as database_url, tempfile.TemporaryDirectory() as data_dir:
-        env = {
-            "NOOR_DATABASE_URL": database_url,
-            "NOOR_PORT": str(port),
-            "NOOR_DATA_DIR": data_dir,
-            "NOOR_LOG_LEVEL": "WARNING",
-            "NOOR_DEBOUNCE_SECONDS": "0",
-            "NOOR_DEBOUNCE_CAP_SECONDS": "0",
-        }
+        env = service_env(database_url, port, data_dir)
         with process([python(), "-m", "server", "run"], env):
             wait_until_healthy(f"http://127.0.0.1:{port}/health", timeout=180)
             url = f"http://127.0.0.1:{port}"

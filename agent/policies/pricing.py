@@ -399,7 +399,6 @@ def discount_outlook(
 ) -> dict[str, object]:
     """What the policy allows on each option shown, at the quantity asked, before a product is chosen: the facts of
     an "any discount if we take all 12?" answer."""
-    first_tier = min((tier.min_subtotal for tier in policy.tiers), default=None)
     options: list[dict[str, object]] = []
     for option in offered:
         if not quantity:
@@ -417,9 +416,8 @@ def discount_outlook(
             }
         )
     return {
+        **discount_policy_facts(policy),
         "kind": "discount_terms",
-        "bot_max_percent": str(policy.bot_max_percent),
-        "first_tier_aed": str(first_tier) if first_tier is not None else None,
         "asked_percent": asked_percent,
         "quantity": quantity,
         "options": options,
@@ -428,7 +426,8 @@ def discount_outlook(
 
 
 def discount_policy_facts(policy: DiscountPolicy) -> dict[str, object]:
-    """The policy in one line's facts, for a discount asked in the same message as a search."""
+    """The policy in one line's facts (the first tier, the bot's own limit), for a discount asked in the same message
+    as a search; the per-option terms build on it."""
     first_tier = min((tier.min_subtotal for tier in policy.tiers), default=None)
     return {
         "kind": "discount_policy",

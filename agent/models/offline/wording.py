@@ -26,6 +26,11 @@ def _percent(value: object) -> str:
     return f"{float(str(value)):g}"
 
 
+def _policy_figures(facts: dict[str, Any]) -> dict[str, str]:
+    """The discount policy's first tier and the bot's own limit, as the templates write them."""
+    return {"first_tier": money(float(facts["first_tier_aed"] or 0)), "bot_max": _percent(facts["bot_max_percent"])}
+
+
 def display_name(option: dict[str, Any], language: Language) -> str:
     if language == "ar" and option.get("name_ar"):
         return str(option["name_ar"])
@@ -187,8 +192,7 @@ class Wording:
         return self.t(
             "discount_terms",
             name_part=name_part,
-            first_tier=money(float(facts["first_tier_aed"] or 0)),
-            bot_max=_percent(facts["bot_max_percent"]),
+            **_policy_figures(facts),
             lines=lines,
             asked_part=self.t("discount_terms_asked", asked=_percent(asked)) if beyond else "",
         )
@@ -196,8 +200,7 @@ class Wording:
     def _discount_policy(self, facts: dict[str, Any], name_part: str) -> str:
         return self.t(
             "discount_policy",
-            first_tier=money(float(facts["first_tier_aed"] or 0)),
-            bot_max=_percent(facts["bot_max_percent"]),
+            **_policy_figures(facts),
         )
 
     def _allowed(self, option: dict[str, Any]) -> str:
